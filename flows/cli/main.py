@@ -1,0 +1,18 @@
+"""The `quantops` command: one Typer app, each command group in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from flows.cli.errors import OneLineErrors
+
+app = typer.Typer(
+    name="quantops",
+    help="Run a systematic fund's strategies every day: data, marks, alerts, research.",
+    cls=OneLineErrors,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Command groups register themselves below (one line each).
