@@ -1,0 +1,6 @@
+"""Every application table, imported so that Base.metadata knows them all."""
+
+from infra.db.base import Base
+from infra.db.models.market import DailyBar, IngestLog, Instrument, OptionQuote, QuarantinedRow, YieldObservation
+
+__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "QuarantinedRow", "YieldObservation"]

@@ -1,0 +1,108 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL database, migrated by Alembic, and Prefect."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from infra.db.engine import dispose_engines, get_engine
+from infra.db.migrate import upgrade
+from infra.db.models import Base
+from infra.settings import reset_settings_cache
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def real_data(relative: str) -> Path:
+    """A file of ../shared/data/real; missing data fails the test rather than skipping it."""
+    path = REAL_DATA / relative
+    if not path.exists():
+        pytest.fail(f"real data file missing: {path}")
+    return path
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("QUANTOPS_TEST_PG_URL", DEFAULT_PG_ADMIN_URL)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end. Unreachable = failure."""
+    admin = _pg_admin_url()
+    name = f"quantops_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(_libpq(admin), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {make_url(admin).render_as_string()}: {exc}", pytrace=False)
+    url = make_url(admin).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    dispose_engines()
+    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def truncate_all(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'quantops.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path: Path) -> str:
+    """Each test using this runs twice: on a real SQLite file and on the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    url = request.getfixturevalue("pg_url")
+    truncate_all(get_engine(url))
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    return get_engine(db_url)
+
+
+@pytest.fixture
+def app_env(db_url: str, tmp_path: Path, monkeypatch) -> Iterator[str]:
+    """Point quantops settings at the test database and a private home folder."""
+    monkeypatch.setenv("QUANTOPS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("QUANTOPS_DATABASE_URL", db_url)
+    monkeypatch.setenv("QUANTOPS_DATA_SOURCE", "sample")
+    monkeypatch.delenv("QUANTOPS_ALERT_URLS", raising=False)
+    reset_settings_cache()
+    yield db_url
+    reset_settings_cache()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
