@@ -1,0 +1,119 @@
+"""Repository for market data: write validated frames, read them back for tasks and research."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from infra.db.models.market import DailyBar, Instrument, OptionQuote, YieldObservation
+from infra.db.upsert import ensure_present, upsert_frame
+
+BAR_KEYS = ("symbol", "date")
+YIELD_KEYS = ("series", "date")
+OPTION_KEYS = ("underlying", "quote_date", "expiration", "strike", "option_type")
+
+
+def _asset_class(symbol: str) -> str:
+    if symbol.startswith("^"):
+        return "index"
+    return "etf" if symbol in {"SPY", "QQQ", "TLT", "IWM", "DIA", "GLD", "IEF", "SHY"} else "equity"
+
+
+def ensure_instruments(conn: Connection, symbols: Iterable[str]) -> None:
+    rows = [{"symbol": s, "asset_class": _asset_class(s)} for s in sorted(set(symbols))]
+    ensure_present(conn, Instrument.__table__, rows, ["symbol"])
+
+
+def store_bars(conn: Connection, bars: pd.DataFrame, source: str) -> int:
+    if bars.empty:
+        return 0
+    ensure_instruments(conn, bars["symbol"].unique())
+    return upsert_frame(conn, DailyBar.__table__, bars.assign(source=source), BAR_KEYS)
+
+
+def store_yields(conn: Connection, yields: pd.DataFrame, source: str) -> int:
+    return upsert_frame(conn, YieldObservation.__table__, yields.assign(source=source), YIELD_KEYS)
+
+
+def store_option_quotes(conn: Connection, quotes: pd.DataFrame, source: str) -> int:
+    if quotes.empty:
+        return 0
+    ensure_instruments(conn, quotes["underlying"].unique())
+    return upsert_frame(conn, OptionQuote.__table__, quotes.assign(source=source), OPTION_KEYS)
+
+
+STORES = {"bars": store_bars, "yields": store_yields, "options": store_option_quotes}
+
+
+def _frame(engine: Engine, stmt) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def load_bars(
+    engine: Engine, symbols: Iterable[str] | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> pd.DataFrame:
+    """Bars ordered by symbol and date; `date` as datetime64."""
+    stmt = select(*[c for c in DailyBar.__table__.c if c.name != "id"]).order_by(DailyBar.symbol, DailyBar.date)
+    if symbols is not None:
+        stmt = stmt.where(DailyBar.symbol.in_(list(symbols)))
+    if start is not None:
+        stmt = stmt.where(DailyBar.date >= start)
+    if end is not None:
+        stmt = stmt.where(DailyBar.date <= end)
+    frame = _frame(engine, stmt)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def load_closes(engine: Engine, symbols: Iterable[str], end: dt.date, start: dt.date | None = None,
+                column: str = "adj_close") -> pd.DataFrame:
+    """Wide frame of one price column: index date, one column per symbol, data dated <= end only."""
+    bars = load_bars(engine, symbols, start, end)
+    return bars.pivot(index="date", columns="symbol", values=column).sort_index()
+
+
+def load_yields(engine: Engine, series: Iterable[str], start: dt.date | None = None,
+                end: dt.date | None = None) -> pd.DataFrame:
+    """Wide frame of yields in percent: index date, one column per series."""
+    stmt = select(YieldObservation.series, YieldObservation.date, YieldObservation.value).where(
+        YieldObservation.series.in_(list(series))
+    )
+    if start is not None:
+        stmt = stmt.where(YieldObservation.date >= start)
+    if end is not None:
+        stmt = stmt.where(YieldObservation.date <= end)
+    frame = _frame(engine, stmt)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.pivot(index="date", columns="series", values="value").sort_index()
+
+
+def load_option_quotes(engine: Engine, underlying: str, quote_date: dt.date | None = None,
+                       start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+    stmt = select(*[c for c in OptionQuote.__table__.c if c.name != "id"]).where(OptionQuote.underlying == underlying)
+    if quote_date is not None:
+        stmt = stmt.where(OptionQuote.quote_date == quote_date)
+    if start is not None:
+        stmt = stmt.where(OptionQuote.quote_date >= start)
+    if end is not None:
+        stmt = stmt.where(OptionQuote.quote_date <= end)
+    frame = _frame(engine, stmt)
+    for column in ("quote_date", "expiration"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_tlt_calibration_frame(engine: Engine, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+    """Columns date, yield_20y, yield_30y (percent, as stored), tlt_close (as-traded close); complete rows only."""
+    yields = load_yields(engine, ["DGS20", "DGS30"], start, end)
+    tlt = load_closes(engine, ["TLT"], end or dt.date.max, start, column="close")
+    joined = yields.join(tlt, how="inner").dropna()
+    if joined.empty or not {"DGS20", "DGS30", "TLT"} <= set(joined.columns):
+        return pd.DataFrame(columns=["date", "yield_20y", "yield_30y", "tlt_close"])
+    return (
+        joined.rename(columns={"DGS20": "yield_20y", "DGS30": "yield_30y", "TLT": "tlt_close"})
+        .reset_index()[["date", "yield_20y", "yield_30y", "tlt_close"]]
+    )

@@ -1,0 +1,191 @@
+"""Vendor files into typed frames: CSV layouts, junk detection, column names, units.
+
+Every frame returned is indexed by the line number in the file (the header is line 1), so that a
+validation failure can name the row a user sees in an editor. Unparseable cells become NaN/NaT and are
+reported by the schema's `not_nullable` rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from domain.errors import InputError
+
+BAR_ALIASES = {
+    "date": "date", "datetime": "date", "timestamp": "date",
+    "open": "open", "high": "high", "low": "low", "close": "close",
+    "adj_close": "adj_close", "adjclose": "adj_close", "adjusted_close": "adj_close",
+    "volume": "volume", "symbol": "symbol", "ticker": "symbol",
+}
+OPTION_COLUMNS = [
+    "quote_date", "quote_time", "underlying_price", "option_type", "expiration_date", "strike", "bid", "ask",
+    "implied_vol", "delta", "gamma", "theta", "vega", "volume", "open_interest",
+]
+OPTION_OPTIONAL = {"quote_time", "gamma", "theta", "vega", "volume", "open_interest"}
+OPTION_TYPES = {"p": "put", "put": "put", "c": "call", "call": "call"}
+_SNIFF_BYTES = 4096
+
+
+def normalise_column(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def _open_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise InputError(f"{path}: not a valid gzip file") from None
+    return raw
+
+
+def _refuse_junk(path: Path, head: bytes) -> None:
+    if not head.strip():
+        raise InputError(f"{path}: empty file")
+    if b"\x00" in head:
+        raise InputError(f"{path}: binary content, not a CSV file")
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise InputError(f"{path}: an HTML/XML page (a vendor error page?), not a CSV file")
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # a multi-byte character cut by the sniff window is fine
+            raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_csv_table(path: Path, *, numeric_hint: set[str] | None = None) -> pd.DataFrame:
+    """Parse a comma-separated file, refusing junk with one line; index = line number in the file."""
+    path = Path(path)
+    data = _open_bytes(path)
+    _refuse_junk(path, data[:_SNIFF_BYTES])
+    header = data[:_SNIFF_BYTES].decode("utf-8-sig", errors="replace").splitlines()[0]
+    if "," not in header:
+        found = next((d for d in (";", "\t", "|") if d in header), None)
+        detail = f" (found {found!r})" if found else ""
+        raise InputError(f"{path}: line 1: expected a comma-separated header{detail}")
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data), encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False,
+            na_values=["", ".", "NA", "NaN", "nan", "null", "NULL"], quoting=csv.QUOTE_MINIMAL,
+            low_memory=False,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise InputError(f"{path}: not a well-formed CSV file ({first})") from None
+    if frame.empty:
+        raise InputError(f"{path}: no data rows")
+    frame.columns = [normalise_column(str(c)) for c in frame.columns]
+    if len(set(frame.columns)) != len(frame.columns):
+        raise InputError(f"{path}: line 1: duplicate column names after normalising ({', '.join(frame.columns)})")
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> None:
+    for column in columns:
+        if column in frame and frame[column].dtype.kind not in "fi":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        if column in frame:
+            frame[column] = frame[column].astype("float64")
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, format="ISO8601", errors="coerce").dt.tz_localize(None).dt.normalize() \
+        if series.dtype.kind != "M" else series
+
+
+def _require(path: Path, frame: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: line 1: {what} file lacks column(s) {', '.join(missing)} (has {', '.join(map(str, frame.columns))})"
+        )
+
+
+def symbol_from_file_name(path: Path) -> str:
+    """`QQQ.csv` -> QQQ, `^VIX.csv` -> ^VIX, `TLT_2002-2020_vendor.csv` -> TLT."""
+    name = Path(path).name
+    for suffix in (".gz", ".csv", ".txt"):
+        name = name.removesuffix(suffix)
+    return name.split("_")[0].upper()
+
+
+def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
+    """Daily bars in any column order/case, including the yfinance layouts; `adj_close` defaults to close."""
+    path = Path(path)
+    raw = read_csv_table(path)
+    raw = raw.rename(columns={c: BAR_ALIASES[c] for c in raw.columns if c in BAR_ALIASES})
+    _require(path, raw, ["date", "open", "high", "low", "close", "volume"], "bars")
+    frame = raw[[c for c in ["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"] if c in raw]].copy()
+    if symbol:
+        frame["symbol"] = symbol.upper()
+    elif "symbol" not in frame:
+        frame["symbol"] = symbol_from_file_name(path)
+    frame["symbol"] = frame["symbol"].astype(str).str.strip().str.upper()
+    frame["date"] = _dates(frame["date"])
+    _numbers(frame, ["open", "high", "low", "close", "adj_close", "volume"])
+    if "adj_close" not in frame:
+        frame["adj_close"] = frame["close"]
+    return frame[["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"]]
+
+
+def read_yields(path: Path) -> pd.DataFrame:
+    """FRED CSV `observation_date,<SERIES>` (percent); blank values are holidays and are dropped."""
+    path = Path(path)
+    raw = read_csv_table(path)
+    date_column = "observation_date" if "observation_date" in raw else "date" if "date" in raw else None
+    values = [c for c in raw.columns if c not in ("observation_date", "date")]
+    if date_column is None or len(values) != 1:
+        raise InputError(f"{path}: line 1: expected FRED layout `observation_date,<SERIES>` (has {', '.join(raw.columns)})")
+    series = values[0].upper()
+    text = raw[values[0]]
+    blank = text.isna() if text.dtype.kind in "fi" else text.astype(str).str.strip().isin(["", ".", "nan"])
+    frame = pd.DataFrame({"series": series, "date": _dates(raw[date_column]), "value": text}, index=raw.index)
+    frame = frame[~blank.to_numpy()].copy()
+    _numbers(frame, ["value"])
+    return frame
+
+
+def read_options(path: Path, underlying: str | None = None) -> pd.DataFrame:
+    """Option chain in the vendor layout; implied_vol arrives in percent and leaves as a decimal."""
+    path = Path(path)
+    raw = read_csv_table(path)
+    _require(path, raw, [c for c in OPTION_COLUMNS if c not in OPTION_OPTIONAL], "options")
+    if underlying:
+        symbol = pd.Series(underlying.upper(), index=raw.index)
+    elif "underlying" in raw:
+        symbol = raw["underlying"].astype(str).str.strip().str.upper()
+    else:
+        raise InputError(f"{path}: no underlying: pass --underlying or add an `underlying` column")
+    frame = pd.DataFrame(index=raw.index)
+    frame["underlying"] = symbol
+    frame["quote_date"] = _dates(raw["quote_date"])
+    frame["quote_time"] = raw["quote_time"].astype("string").where(raw["quote_time"].notna(), None).astype(object) \
+        if "quote_time" in raw else None
+    frame["underlying_price"] = raw["underlying_price"]
+    kind = raw["option_type"].astype(str).str.strip().str.lower()
+    frame["option_type"] = kind.map(OPTION_TYPES).fillna(kind)
+    frame["expiration"] = _dates(raw["expiration_date"])
+    for column in ["strike", "bid", "ask", "implied_vol", "delta", "gamma", "theta", "vega", "volume", "open_interest"]:
+        frame[column] = raw[column] if column in raw else np.nan
+    _numbers(frame, ["underlying_price", "strike", "bid", "ask", "implied_vol", "delta", "gamma", "theta", "vega",
+                     "volume", "open_interest"])
+    frame["implied_vol"] = frame["implied_vol"] / 100.0
+    return frame
+
+
+READERS = {"bars": read_bars, "yields": read_yields, "options": read_options}

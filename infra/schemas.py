@@ -1,0 +1,197 @@
+"""pandera models for every market-data frame that crosses the infra boundary.
+
+Readers hand these models frames whose numbers are already parsed (unparseable cells are NaN, so the
+`not_nullable` rule names them). `today` bounds the dates; it is passed in so that tests can pin it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from domain.calendar import are_sessions
+
+PRICE_TOLERANCE = 1e-6  # relative: vendors store OHLC as float32-derived values
+MAX_DAILY_RATIO = 4.0  # a close more than 4x (or under 1/4) the previous one needs a split to explain it
+SPLIT_RATIOS = np.array([2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 3 / 2, 4 / 3, 5 / 4, 5 / 2, 5 / 3], dtype=float)
+MAX_YIELD_PERCENT = 25.0
+MIN_YIELD_PERCENT = -2.0
+MAX_IMPLIED_VOL = 5.0  # decimal, i.e. 500%
+
+# Human-readable text for every rule, keyed by the check name pandera reports.
+RULES: dict[str, str] = {
+    "not_nullable": "value missing or not a number",
+    "greater_than(0)": "must be positive",
+    "greater_than_or_equal_to(0)": "must not be negative",
+    "high_not_below_low": "high >= low",
+    "open_inside_range": "open within [low, high]",
+    "close_inside_range": "close within [low, high]",
+    "adj_close_positive": "adj_close must be positive",
+    "on_xnys_session": "date must be an XNYS trading session",
+    "on_weekday": "date must be a weekday",
+    "not_in_future": "date must not be after today",
+    "unique_key": "duplicate key (the same instrument and date twice)",
+    "no_unexplained_jump": f"close moved more than {MAX_DAILY_RATIO:g}x in a day with no split ratio to explain it",
+    "plausible_yield": f"yield must be within [{MIN_YIELD_PERCENT}, {MAX_YIELD_PERCENT}] percent",
+    "bid_not_above_ask": "bid <= ask",
+    "expiry_after_quote_date": "expiration after the quote date",
+    "plausible_implied_vol": f"implied_vol within [0, {MAX_IMPLIED_VOL * 100:g}] percent",
+    "delta_in_range": "delta within [-1, 1]",
+    "isin(['call', 'put'])": "option_type must be put/call/p/c",
+}
+
+
+def rule_text(check: str, column: str | None) -> str:
+    text = RULES.get(str(check), str(check))
+    if column and column not in ("", "None") and not text.startswith(column):
+        return f"{column}: {text}"
+    return text
+
+
+VALIDATION_DAY: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("validation_day", default=None)
+
+
+def _today(_df: pd.DataFrame) -> pd.Timestamp:
+    return pd.Timestamp(VALIDATION_DAY.get() or dt.date.today())
+
+
+def _inside(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    slack = PRICE_TOLERANCE * high.abs() + PRICE_TOLERANCE
+    return (value >= low - slack) & (value <= high + slack)
+
+
+class BarsSchema(pa.DataFrameModel):
+    symbol: Series[str] = pa.Field(nullable=False)
+    date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    open: Series[float] = pa.Field(gt=0, nullable=False)
+    high: Series[float] = pa.Field(gt=0, nullable=False)
+    low: Series[float] = pa.Field(gt=0, nullable=False)
+    close: Series[float] = pa.Field(gt=0, nullable=False)
+    adj_close: Series[float] = pa.Field(gt=0, nullable=False)
+    volume: Series[float] = pa.Field(ge=0, nullable=False)
+
+    @pa.dataframe_check
+    def high_not_below_low(cls, df: pd.DataFrame) -> pd.Series:
+        return df["high"] >= df["low"] * (1 - PRICE_TOLERANCE)
+
+    @pa.dataframe_check
+    def open_inside_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _inside(df["open"], df["low"], df["high"])
+
+    @pa.dataframe_check
+    def close_inside_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _inside(df["close"], df["low"], df["high"])
+
+    @pa.dataframe_check
+    def on_xnys_session(cls, df: pd.DataFrame) -> pd.Series:
+        return pd.Series(are_sessions(df["date"]), index=df.index)
+
+    @pa.dataframe_check
+    def not_in_future(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date"] <= _today(df)
+
+    @pa.dataframe_check
+    def unique_key(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["symbol", "date"], keep=False)
+
+    @pa.dataframe_check
+    def no_unexplained_jump(cls, df: pd.DataFrame) -> pd.Series:
+        ordered = df.sort_values(["symbol", "date"], kind="stable")
+        previous = ordered.groupby("symbol", sort=False)["close"].shift(1)
+        ratio = (ordered["close"] / previous).to_numpy()
+        big = np.maximum(ratio, 1.0 / ratio)
+        explained = np.isclose(big[:, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
+        ok = ~((big > MAX_DAILY_RATIO) & ~explained)
+        return pd.Series(ok, index=ordered.index).reindex(df.index)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class YieldsSchema(pa.DataFrameModel):
+    series: Series[str] = pa.Field(nullable=False)
+    date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    value: Series[float] = pa.Field(nullable=False)
+
+    @pa.dataframe_check
+    def plausible_yield(cls, df: pd.DataFrame) -> pd.Series:
+        return df["value"].between(MIN_YIELD_PERCENT, MAX_YIELD_PERCENT)
+
+    @pa.dataframe_check
+    def on_weekday(cls, df: pd.DataFrame) -> pd.Series:
+        # The bond market keeps its own holidays (FRED publishes some Good Fridays): weekdays only.
+        return df["date"].dt.dayofweek < 5
+
+    @pa.dataframe_check
+    def not_in_future(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date"] <= _today(df)
+
+    @pa.dataframe_check
+    def unique_key(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["series", "date"], keep=False)
+
+    class Config:
+        strict = True
+
+
+class OptionQuotesSchema(pa.DataFrameModel):
+    underlying: Series[str] = pa.Field(nullable=False)
+    quote_date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    quote_time: Series[str] = pa.Field(nullable=True)
+    underlying_price: Series[float] = pa.Field(gt=0, nullable=False)
+    option_type: Series[str] = pa.Field(isin=["call", "put"], nullable=False)
+    expiration: Series[pd.Timestamp] = pa.Field(nullable=False)
+    strike: Series[float] = pa.Field(gt=0, nullable=False)
+    bid: Series[float] = pa.Field(ge=0, nullable=False)
+    ask: Series[float] = pa.Field(ge=0, nullable=False)
+    implied_vol: Series[float] = pa.Field(nullable=False)
+    delta: Series[float] = pa.Field(nullable=False)
+    gamma: Series[float] = pa.Field(nullable=True)
+    theta: Series[float] = pa.Field(nullable=True)
+    vega: Series[float] = pa.Field(nullable=True)
+    volume: Series[float] = pa.Field(ge=0, nullable=True)
+    open_interest: Series[float] = pa.Field(ge=0, nullable=True)
+
+    @pa.dataframe_check
+    def bid_not_above_ask(cls, df: pd.DataFrame) -> pd.Series:
+        return df["bid"] <= df["ask"]
+
+    @pa.dataframe_check
+    def expiry_after_quote_date(cls, df: pd.DataFrame) -> pd.Series:
+        return df["expiration"] > df["quote_date"]
+
+    @pa.dataframe_check
+    def plausible_implied_vol(cls, df: pd.DataFrame) -> pd.Series:
+        return df["implied_vol"].between(0.0, MAX_IMPLIED_VOL)
+
+    @pa.dataframe_check
+    def delta_in_range(cls, df: pd.DataFrame) -> pd.Series:
+        return df["delta"].between(-1.0, 1.0)
+
+    @pa.dataframe_check
+    def on_xnys_session(cls, df: pd.DataFrame) -> pd.Series:
+        return pd.Series(are_sessions(df["quote_date"]), index=df.index)
+
+    @pa.dataframe_check
+    def not_in_future(cls, df: pd.DataFrame) -> pd.Series:
+        return df["quote_date"] <= _today(df)
+
+    @pa.dataframe_check
+    def unique_key(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["underlying", "quote_date", "expiration", "strike", "option_type"], keep=False)
+
+    class Config:
+        strict = True
+
+
+SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    "bars": BarsSchema,
+    "yields": YieldsSchema,
+    "options": OptionQuotesSchema,
+}

@@ -1,0 +1,61 @@
+"""Runs the pandera models and turns their failure cases into (line, rule) rows a person can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from domain.errors import InputError
+from infra.schemas import SCHEMAS, VALIDATION_DAY, rule_text
+
+MAX_LISTED = 5
+
+
+@dataclass(frozen=True)
+class Violations:
+    """Rows that broke a rule: one row per (line, rule), line = line number in the source file."""
+
+    table: pd.DataFrame  # columns: line, rule
+
+    @property
+    def lines(self) -> list[int]:
+        return sorted(set(int(x) for x in self.table["line"]))
+
+    def __bool__(self) -> bool:
+        return not self.table.empty
+
+    def summary(self, source: str) -> str:
+        """One line: the file, how many rows, the first few rows and the rules they broke."""
+        grouped = self.table.groupby("line", sort=True)["rule"].apply(lambda r: "; ".join(sorted(set(r))))
+        listed = ", ".join(f"row {line} ({rules})" for line, rules in grouped.head(MAX_LISTED).items())
+        more = f" and {len(grouped) - MAX_LISTED} more" if len(grouped) > MAX_LISTED else ""
+        return f"{source}: rejected, {len(grouped)} bad row(s): {listed}{more}; nothing written"
+
+
+def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: dt.date) -> Violations:
+    """Validate `frame` against the `kind` model (lazy, every rule); a frame-level problem raises InputError."""
+    schema = SCHEMAS[kind]
+    token = VALIDATION_DAY.set(today)
+    try:
+        schema.validate(frame, lazy=True)
+        return Violations(pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)}))
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    finally:
+        VALIDATION_DAY.reset(token)
+    row_level = cases[cases["index"].notna()]
+    frame_level = cases[cases["index"].isna()]
+    if not frame_level.empty:
+        first = frame_level.iloc[0]
+        raise InputError(f"{source}: {rule_text(first['check'], first['column'])} ({first['failure_case']})")
+    table = pd.DataFrame(
+        {
+            "line": row_level["index"].astype("int64").to_numpy(),
+            "rule": [rule_text(c, col) for c, col in zip(row_level["check"], row_level["column"])],
+        }
+    ).drop_duplicates()
+    return Violations(table.sort_values(["line", "rule"]).reset_index(drop=True))
