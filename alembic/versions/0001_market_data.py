@@ -114,8 +114,19 @@ def upgrade() -> None:
             ["ingest_id"], ["ingest_log.id"], name="fk_quarantine_ingest_id_ingest_log", ondelete="CASCADE"
         ),
     )
+    op.create_table(
+        "pipeline_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("flow", sa.String(64), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_pipeline_runs"),
+        sa.UniqueConstraint("flow", "as_of", name="uq_pipeline_runs_flow_as_of"),
+    )
 
 
 def downgrade() -> None:
-    for table in ("quarantine", "ingest_log", "option_quotes", "yields", "daily_bars", "instruments"):
+    for table in ("pipeline_runs", "quarantine", "ingest_log", "option_quotes", "yields", "daily_bars", "instruments"):
         op.drop_table(table)

@@ -1,6 +1,14 @@
 """Every application table, imported so that Base.metadata knows them all."""
 
 from infra.db.base import Base
-from infra.db.models.market import DailyBar, IngestLog, Instrument, OptionQuote, QuarantinedRow, YieldObservation
+from infra.db.models.market import (
+    DailyBar,
+    IngestLog,
+    Instrument,
+    OptionQuote,
+    PipelineRun,
+    QuarantinedRow,
+    YieldObservation,
+)
 
-__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "QuarantinedRow", "YieldObservation"]
+__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation"]

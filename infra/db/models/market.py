@@ -124,3 +124,17 @@ class QuarantinedRow(Base):
     row_number: Mapped[int] = mapped_column(Integer)
     rule: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class PipelineRun(Base):
+    """The last outcome of a flow for one as_of date: lets a backfill resume where it stopped."""
+
+    __tablename__ = "pipeline_runs"
+    __table_args__ = (UniqueConstraint("flow", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
