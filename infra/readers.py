@@ -161,7 +161,10 @@ def read_yields(path: Path) -> pd.DataFrame:
 
 
 def read_options(path: Path, underlying: str | None = None) -> pd.DataFrame:
-    """Option chain in the vendor layout; implied_vol arrives in percent and leaves as a decimal."""
+    """Option chain in the vendor layout; implied_vol arrives in percent and leaves as a decimal.
+
+    The underlying comes from `underlying`, else an `underlying` column, else the file name (TLT_2024-12-31.csv).
+    """
     path = Path(path)
     raw = read_csv_table(path)
     _require(path, raw, [c for c in OPTION_COLUMNS if c not in OPTION_OPTIONAL], "options")
@@ -170,7 +173,7 @@ def read_options(path: Path, underlying: str | None = None) -> pd.DataFrame:
     elif "underlying" in raw:
         symbol = raw["underlying"].astype(str).str.strip().str.upper()
     else:
-        raise InputError(f"{path}: no underlying: pass --underlying or add an `underlying` column")
+        symbol = pd.Series(symbol_from_file_name(path), index=raw.index)
     frame = pd.DataFrame(index=raw.index)
     frame["underlying"] = symbol
     frame["quote_date"] = _dates(raw["quote_date"])

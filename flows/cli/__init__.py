@@ -1,3 +1,8 @@
-from flows.cli.main import app
+import os
+
+# The CLI shows its own progress; Prefect's console lines go to WARNING (the UI still gets every log).
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+from flows.cli.main import app  # noqa: E402
 
 __all__ = ["app"]

@@ -16,3 +16,10 @@ app = typer.Typer(
 )
 
 # Command groups register themselves below (one line each).
+from flows.cli import data, runs  # noqa: E402
+
+app.add_typer(data.db_app, name="db")
+app.add_typer(data.ingest_app, name="ingest")
+app.command("daily")(runs.daily_command)
+app.command("backfill")(runs.backfill_command)
+app.command("demo")(runs.demo_command)

@@ -63,3 +63,10 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def app_engine() -> Engine:
+    """The engine for the configured application database (QUANTOPS_DATABASE_URL or the embedded SQLite)."""
+    from infra.settings import get_settings
+
+    return get_engine(get_settings().resolved_database_url)

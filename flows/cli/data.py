@@ -1,0 +1,79 @@
+"""`quantops db ...` and `quantops ingest ...`: schema and vendor files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from domain.errors import InputError
+from infra.db.engine import app_engine
+from infra.db.migrate import upgrade
+from infra.ingest import ingest_file
+from infra.settings import get_settings
+from flows.cli.render import database_label
+
+console = Console()
+db_app = typer.Typer(help="Application database.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Validate and load vendor files (a file with any bad row writes nothing).",
+                         no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the application database to the latest schema."""
+    url = get_settings().resolved_database_url
+    revision = upgrade(url)
+    console.print(f"database {database_label(url)} at revision [bold]{revision}[/]")
+
+
+def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
+    engine = app_engine()
+    upgrade(get_settings().resolved_database_url)
+    failures = 0
+    for path in files:
+        try:
+            report = ingest_file(engine, kind, path, today=dt.date.today(), quarantine=quarantine, **options)
+        except InputError as exc:
+            failures += 1
+            console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
+            continue
+        console.print(report.describe(), highlight=False)
+        if report.quarantined:
+            console.print(f"  {report.quarantined} bad row(s) kept in the quarantine table", highlight=False)
+    if failures:
+        raise typer.Exit(code=1)
+
+
+QUARANTINE = typer.Option(False, "--quarantine", help="Load the good rows; keep each bad row and its rule aside.")
+
+
+@ingest_app.command("bars")
+def ingest_bars(
+    files: list[Path] = typer.Argument(..., help="CSV files (date/open/high/low/close/volume [+adj_close])."),
+    symbol: str | None = typer.Option(None, "--symbol", help="Symbol, when the file has no symbol column."),
+    quarantine: bool = QUARANTINE,
+) -> None:
+    """Daily bars; the symbol comes from --symbol, a symbol/ticker column, or the file name."""
+    _ingest("bars", files, quarantine, symbol=symbol)
+
+
+@ingest_app.command("yields")
+def ingest_yields(
+    files: list[Path] = typer.Argument(..., help="FRED CSV files `observation_date,<SERIES>` in percent."),
+    quarantine: bool = QUARANTINE,
+) -> None:
+    """Treasury yields (FRED); blank values are holidays."""
+    _ingest("yields", files, quarantine)
+
+
+@ingest_app.command("options")
+def ingest_options(
+    files: list[Path] = typer.Argument(..., help="Option chain CSV files (implied_vol in percent)."),
+    underlying: str | None = typer.Option(None, "--underlying", help="Underlying symbol, e.g. TLT."),
+    quarantine: bool = QUARANTINE,
+) -> None:
+    """End-of-day option quotes."""
+    _ingest("options", files, quarantine, underlying=underlying)

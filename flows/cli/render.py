@@ -1,0 +1,27 @@
+"""Small helpers the commands share for showing things to a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+from sqlalchemy.engine import make_url
+
+from infra.db.engine import normalise_url
+
+
+def database_label(url: str) -> str:
+    """Where the database is, with any password hidden."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return parsed.render_as_string(hide_password=True)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None

@@ -1,0 +1,95 @@
+"""`quantops daily`, `quantops backfill`, `quantops demo`: running the pipeline by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from domain.calendar import sessions_between
+from infra.db.engine import app_engine
+from infra.db.migrate import upgrade
+from infra.ingest import ingest_file
+from infra.providers import FileDropSource
+from infra.settings import SAMPLE_DIR, get_settings
+from flows.cli.render import database_label, parse_date
+
+console = Console()
+DEMO_SESSIONS = 20
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+def run_backfill(start: dt.date, end: dt.date, resume: bool) -> dict:
+    from flows.backfill import backfill, progress_listener
+
+    total = len(sessions_between(start, end))
+    with _progress() as progress:
+        bar = progress.add_task(f"backfill {start}..{end}", total=total)
+        with progress_listener(lambda day, status: progress.update(bar, advance=1, description=f"{day} {status}")):
+            return backfill(start=start, end=end, resume=resume)
+
+
+def daily_command(date: str | None = typer.Option(None, "--date", help="Session to run (default: the last completed one).")) -> None:
+    """Run the daily flow for one date."""
+    from flows.daily import daily
+
+    upgrade(get_settings().resolved_database_url)
+    result = daily(as_of=parse_date(date, "--date"))
+    console.print(f"daily {result['as_of']}: {result['status']}", highlight=False)
+
+
+def backfill_command(
+    start: str = typer.Option(..., "--start", help="First date (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--end", help="Last date (YYYY-MM-DD)."),
+    resume: bool = typer.Option(True, "--resume/--rerun", help="Skip sessions already completed (default)."),
+) -> None:
+    """Run the daily flow for every XNYS session in a range, in order."""
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if last < first:
+        raise typer.BadParameter(f"{end} is before {start}", param_hint="--end")
+    upgrade(get_settings().resolved_database_url)
+    result = run_backfill(first, last, resume)
+    console.print(f"backfill {first}..{last}: {result['sessions']} session(s), {result['ran']} run, "
+                  f"{result['skipped']} already done", highlight=False)
+
+
+def demo_command() -> None:
+    """Create the embedded database, load the bundled sample and backfill its last 20 sessions."""
+    settings = get_settings()
+    url = settings.resolved_database_url
+    revision = upgrade(url)
+    console.print(f"database: {database_label(url)} (revision {revision})", highlight=False)
+    engine = app_engine()
+    source = FileDropSource(SAMPLE_DIR, "sample")
+    files = source.files()
+    with _progress() as progress:
+        bar = progress.add_task("loading the bundled sample", total=len(files))
+        for kind, path in files:
+            report = ingest_file(engine, kind, path, today=dt.date.today(), source="sample")
+            progress.update(bar, advance=1, description=f"{path.name}: {report.rows} rows")
+    last = _last_sample_session(engine)
+    sessions = [d for d in sessions_between(last - dt.timedelta(days=45), last)][-DEMO_SESSIONS:]
+    result = run_backfill(sessions[0], sessions[-1], resume=True)
+    console.print(
+        f"demo done: {len(files)} sample files loaded; daily flow over {sessions[0]}..{sessions[-1]} "
+        f"({result['ran']} run, {result['skipped']} already done).\n"
+        f"database: {database_label(url)}\n"
+        f"next: `quantops positions list`, `quantops nav show`, `quantops alerts list`, "
+        f"`prefect server start` for the UI.",
+        highlight=False,
+    )
+
+
+def _last_sample_session(engine) -> dt.date:
+    from sqlalchemy import func, select
+
+    from infra.db.models.market import DailyBar
+
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(DailyBar.date)).where(DailyBar.symbol == "SPY"))

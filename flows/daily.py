@@ -1,0 +1,48 @@
+"""The daily flow: after the close, for one XNYS session. Later steps hang off the marked blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from domain.calendar import is_session, last_completed_session
+from infra.db.engine import app_engine
+from infra.run_log import record_run
+from flows.market_data import market_data
+
+
+def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
+    if as_of is None:
+        return last_completed_session(dt.datetime.now(dt.timezone.utc))
+    return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+
+
+@flow(name="daily", log_prints=True)
+def daily(as_of: dt.date | None = None) -> dict:
+    """Run the day's steps for `as_of` (default: the last completed session). Non-sessions are skipped."""
+    logger = get_run_logger()
+    day = resolve_as_of(as_of)
+    if not is_session(day):
+        logger.info("%s is not an XNYS trading session: skipped", day)
+        return {"as_of": str(day), "status": "skipped"}
+    summary: dict = {"as_of": str(day), "status": "completed"}
+    summary["market_data"] = market_data(day)
+
+    # portfolio steps
+
+    # strategy signals
+
+    record_run(app_engine(), "daily", day, "completed")
+    create_markdown_artifact(key="daily-summary", markdown=_markdown(summary), description=f"daily {day}")
+    return summary
+
+
+def _markdown(summary: dict) -> str:
+    lines = [f"# Daily run {summary['as_of']}", ""]
+    rows = summary.get("market_data", {}).get("rows", {})
+    written = summary.get("market_data", {}).get("written", {})
+    lines += ["| data | rows | new or changed |", "|---|---|---|"]
+    lines += [f"| {k} | {rows.get(k, 0)} | {written.get(k, 0)} |" for k in ("bars", "yields", "options")]
+    return "\n".join(lines)
