@@ -93,3 +93,19 @@ def _last_sample_session(engine) -> dt.date:
 
     with engine.connect() as conn:
         return conn.scalar(select(func.max(DailyBar.date)).where(DailyBar.symbol == "SPY"))
+
+
+def serve_command() -> None:
+    """Serve the deployments (daily 18:30 New York, backfill, quarterly retrain) to a Prefect server."""
+    import os
+
+    from flows.deployments import serve_all
+
+    if not os.environ.get("PREFECT_API_URL"):
+        console.print(
+            "note: PREFECT_API_URL is not set; schedules need a Prefect server. Start one with "
+            "`uv run prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+            highlight=False,
+        )
+    upgrade(get_settings().resolved_database_url)
+    serve_all()

@@ -1,0 +1,63 @@
+"""Deployments that `quantops serve` keeps running: schedules in New York time, one daily run at a time."""
+
+from __future__ import annotations
+
+from prefect.schedules import Cron
+
+NEW_YORK = "America/New_York"
+DAILY_CRON = "30 18 * * 1-5"  # 18:30 after the close, Monday-Friday; the flow itself skips holidays
+QUARTERLY_CRON = "0 20 1-7 1,4,7,10 1-5"  # first weekdays of a quarter; the flow runs only on its first session
+
+
+def build_deployments() -> list:
+    """The RunnerDeployments served by `quantops serve` (import-light so tests can inspect them)."""
+    from flows.backfill import backfill
+    from flows.daily import daily
+
+    deployments = [
+        daily.to_deployment(
+            name="daily",
+            schedules=[Cron(DAILY_CRON, timezone=NEW_YORK)],
+            concurrency_limit=1,
+            description="Market data, mark-to-market, risk checks, alerts and signals after the close.",
+            tags=["quantops", "daily"],
+        ),
+        backfill.to_deployment(
+            name="backfill",
+            description="Re-run the daily flow for every session between start and end (resumable).",
+            concurrency_limit=1,
+            tags=["quantops", "backfill"],
+        ),
+    ]
+    deployments += _research_deployments()
+    return deployments
+
+
+def _research_deployments() -> list:
+    try:
+        from flows.retrain import retrain
+        from flows.walk_forward import walk_forward
+    except ImportError:
+        return []
+    return [
+        retrain.to_deployment(
+            name="retrain-quarterly",
+            schedules=[Cron(QUARTERLY_CRON, timezone=NEW_YORK, day_or=False)],
+            parameters={"strategy": "vol_regime"},
+            concurrency_limit=1,
+            description="Quarterly retrain with walk-forward validation; promotes only models that pass their gates.",
+            tags=["quantops", "research"],
+        ),
+        walk_forward.to_deployment(
+            name="walk-forward",
+            parameters={"strategy": "vol_regime"},
+            description="Walk-forward validation over a date range, stored with per-fold metrics.",
+            tags=["quantops", "research"],
+        ),
+    ]
+
+
+def serve_all() -> None:
+    from prefect import serve
+
+    serve(*build_deployments(), pause_on_shutdown=False)
