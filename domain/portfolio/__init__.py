@@ -1,0 +1,1 @@
+"""Positions, marks and NAV: the pure arithmetic of the portfolio (no I/O, no clock)."""

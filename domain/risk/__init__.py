@@ -1,0 +1,1 @@
+"""Risk rules: per-position exits and portfolio-level checks, each producing an Alert."""
