@@ -1,0 +1,14 @@
+"""TLT credit-spread overlay: calibration, simulation, spreads, exits, metrics and exit optimisation."""
+
+from domain.tlt.calibration import CalibrationResult, CurrentValues, calibrate
+from domain.tlt.exits import REASONS, ExitOutcome, ExitRule, apply_exits
+from domain.tlt.metrics import TradeMetrics, kelly_contracts, trade_metrics
+from domain.tlt.monte_carlo import MarketPaths, simulate_market, spread_value_matrix
+from domain.tlt.optimize import OptimizationResult, optimize_exits
+from domain.tlt.params import TltOverlayParams
+from domain.tlt.spreads import BEAR_CALL, BULL_PUT, CreditSpread, select_spread
+
+__all__ = ["BEAR_CALL", "BULL_PUT", "REASONS", "CalibrationResult", "CreditSpread", "CurrentValues", "ExitOutcome",
+           "ExitRule", "MarketPaths", "OptimizationResult", "TltOverlayParams", "TradeMetrics", "apply_exits",
+           "calibrate", "kelly_contracts", "optimize_exits", "select_spread", "simulate_market",
+           "spread_value_matrix", "trade_metrics"]

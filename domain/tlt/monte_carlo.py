@@ -1,0 +1,67 @@
+"""Monte Carlo paths of yields, TLT and its implied volatility, and spread values along them.
+
+Layout: every matrix is (n_paths, n_days + 1); column 0 is the entry day, column k is k trading days
+later (dt = 1/252). TLT follows the calibrated regression, anchored at the entry price:
+P_k = P_0 * exp(f(y_k) - f(y_0)), f(y) = alpha + beta*y + gamma*y^2, y the average of the two
+yields, so the regression's residual on the entry day is carried unchanged along the path. Volatility
+moves with the price through the volatility model's `price_sensitivity`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.rates.vasicek import simulate
+from domain.tlt.calibration import CalibrationResult
+from domain.tlt.spreads import CreditSpread
+
+TRADING_DAYS = 252.0
+
+
+@dataclass(frozen=True)
+class MarketPaths:
+    yield_20y: np.ndarray
+    yield_30y: np.ndarray
+    price: np.ndarray
+    vol_shift: np.ndarray  # change of implied vol since entry (annual decimal), by the volatility model
+
+    @property
+    def n_days(self) -> int:
+        return self.price.shape[1] - 1
+
+
+def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
+                    seed: int | np.random.Generator | None = None, spot: float | None = None,
+                    days_per_year: float = TRADING_DAYS) -> MarketPaths:
+    """Paths from the calibration's current yields; `spot` overrides the entry TLT price (a quote's)."""
+    cur = calibration.current
+    y20, y30 = simulate(calibration.vasicek, cur.yield_20y, cur.yield_30y, n_paths, n_days,
+                        1.0 / days_per_year, seed)
+    avg = 0.5 * (y20 + y30)
+    reg = calibration.regression
+    entry = float(cur.tlt_price if spot is None else spot)
+    log_move = reg.log_price(avg)
+    log_move -= log_move[:, :1]
+    price = entry * np.exp(log_move)
+    vol_shift = calibration.volatility.price_sensitivity * (price - entry)
+    return MarketPaths(y20, y30, price, vol_shift)
+
+
+def spread_value_matrix(spread: CreditSpread, paths: MarketPaths, rate: float, entry_vol_short: float,
+                        entry_vol_long: float | None = None, iv_floor: float = 0.03,
+                        days_per_year: float = TRADING_DAYS) -> np.ndarray:
+    """Buy-back value of the spread on every path and day (per share); the last column is at expiry.
+
+    The spread's expiration_days must equal the paths' n_days. Each leg keeps its entry implied vol
+    plus the path's vol shift (floored at `iv_floor`)."""
+    n = spread.expiration_days
+    if paths.n_days != n:
+        raise ValueError(f"paths cover {paths.n_days} days, the spread expires in {n}")
+    entry_vol_long = entry_vol_short if entry_vol_long is None else entry_vol_long
+    t = (n - np.arange(n + 1)) / days_per_year
+    vol_short = np.maximum(entry_vol_short + paths.vol_shift, iv_floor)
+    vol_long = vol_short if entry_vol_long == entry_vol_short else np.maximum(entry_vol_long + paths.vol_shift,
+                                                                              iv_floor)
+    return spread.value(paths.price, t, rate, vol_short, vol_long)

@@ -1,0 +1,60 @@
+"""Parameters of the TLT credit-spread overlay; defaults are the design document's (config/tlt_overlay.yaml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TltOverlayParams:
+    """Units: yields and rates are decimals; days are trading days (252 a year); money in dollars per share
+    unless a name says per contract (x `contract_multiplier`)."""
+
+    portfolio_yield: float = 0.0475
+    loss_budget_fraction: float = 0.50
+    calibration_start: dt.date = dt.date(2019, 1, 1)
+    calibration_end: dt.date = dt.date(2024, 12, 31)
+    covid_start: dt.date = dt.date(2020, 3, 1)
+    covid_end: dt.date = dt.date(2021, 12, 31)
+    min_observations: int = 60
+    realized_vol_window: int = 21
+    trading_days_per_year: float = 252.0
+    n_paths: int = 10_000
+    expiration_days: int = 45
+    min_pop: float = 0.70
+    profit_target_pct: float = 0.50
+    loss_limit_multiple: float = 2.0
+    dte_close_threshold: int = 7
+    risk_free_rate: float = 0.05
+    seed: int = 42
+    top: int = 10
+    profit_targets: tuple[float, ...] = (0.30, 0.40, 0.50, 0.60, 0.70)
+    loss_multiples: tuple[float, ...] = (1.5, 2.0, 2.5, 3.0)
+    dte_thresholds: tuple[int, ...] = (3, 5, 7, 10, 14)
+    candidate_deltas: tuple[float, ...] = (0.10, 0.15, 0.20, 0.25, 0.30)
+    candidate_widths: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)
+    strike_step: float = 1.0
+    min_dte: int = 30
+    max_dte: int = 90
+    max_short_delta: float = 0.40
+    max_width: float = 5.0
+    iv_floor: float = 0.03
+    contract_multiplier: int = 100
+    kelly_multiplier: float = 1.0
+    nav_levels: tuple[float, ...] = (1_000_000.0, 10_000_000.0)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.loss_budget_fraction <= 1:
+            raise ValueError("loss_budget_fraction must lie in (0, 1]")
+        if self.calibration_start >= self.calibration_end:
+            raise ValueError("calibration_start must precede calibration_end")
+        if self.n_paths < 100 or self.expiration_days < 1:
+            raise ValueError("n_paths must be >= 100 and expiration_days >= 1")
+        if not 0 < self.kelly_multiplier <= 1:
+            raise ValueError("kelly_multiplier must lie in (0, 1]")
+
+    @property
+    def loss_budget(self) -> float:
+        """Largest tolerated loss as a fraction of the bond notional per year (4.75% x 0.5 = 2.375%)."""
+        return self.portfolio_yield * self.loss_budget_fraction
