@@ -1,0 +1,1 @@
+"""Strategies: each a sub-package of pure functions (features, model, exposure, strategy) over pandas data."""
