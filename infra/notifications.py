@@ -1,0 +1,217 @@
+"""Sending alerts through apprise, one target at a time, never leaking a secret.
+
+Targets come from ``QUANTOPS_ALERT_URLS`` (comma or newline separated apprise URLs).
+
+Routing by severity uses apprise's own ``tag`` URL parameter:
+
+* a URL without ``tag`` receives everything (every alert and the daily summary);
+* a URL with tags receives an alert only if its severity (``info``, ``warning``, ``critical``) is
+  one of them, and the daily summary only if it carries the tag ``summary``. ``all`` means all.
+
+Examples::
+
+    mailto://user:pass@smtp.example.com:587?from=fund@example.com&to=ops@example.com
+    twilio://SID:TOKEN@+15550001111/+15552223333?tag=critical        (SMS: critical only)
+    json://hooks.example.com/quantops?tag=warning+critical+summary   ('+' separates tags)
+
+Secrets: every log line and error message we produce names a target by ``redact_url`` (scheme,
+host, port; credentials, paths and query values replaced by ``***``). apprise's own log records are
+scrubbed by a filter that removes every credential, path segment and query value of the configured
+URLs before any handler sees them. ``send`` never raises: it returns a per-target result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import apprise
+
+log = logging.getLogger(__name__)
+
+SEVERITY_TO_NOTIFY_TYPE = {
+    "info": apprise.NotifyType.INFO,
+    "warning": apprise.NotifyType.WARNING,
+    "critical": apprise.NotifyType.FAILURE,
+}
+SUMMARY_TAG = "summary"
+ALL_TAG = "all"
+# Schemes whose host is a real network host (not a token, as in tgram://BOTTOKEN/...).
+_HOST_IS_HOST = {"json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos", "http", "https",
+                 "ntfy", "ntfys", "gotify", "gotifys", "matrix", "matrixs", "mmost", "mmosts", "rocket",
+                 "rockets", "apprise", "apprises", "mqtt", "mqtts", "syslog", "rsyslog"}
+_MIN_SECRET_LEN = 3
+
+
+def redact_url(url: str) -> str:
+    """A printable name for an apprise URL: scheme, host and port only; everything else masked."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme or "?"
+        netloc = parts.netloc
+        userinfo, _, hostport = netloc.rpartition("@")
+        if scheme.lower() not in _HOST_IS_HOST:
+            hostport = "***" if hostport else ""
+        shown = f"{scheme}://" + ("***@" if userinfo else "") + hostport
+        if parts.path.strip("/"):
+            shown += "/***"
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if query:
+            shown += "?" + "&".join(f"{k}={v if k == 'tag' else '***'}" for k, v in query)
+        return shown
+    except Exception:  # noqa: BLE001 - a malformed URL still must not be printed
+        return "<unparseable alert URL>"
+
+
+def url_secrets(url: str) -> set[str]:
+    """Every piece of `url` that may be secret: credentials, (token-)host, path segments, query values."""
+    out: set[str] = {url.strip()}
+    try:
+        parts = urlsplit(url.strip())
+    except Exception:  # noqa: BLE001
+        return out
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    if userinfo:
+        out.add(userinfo)
+        out.update(userinfo.split(":", 1))
+    if parts.scheme.lower() not in _HOST_IS_HOST:
+        out.add(hostport)
+        out.update(hostport.split(":"))
+    out.update(seg for seg in parts.path.split("/") if seg)
+    out.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "tag")
+    decoded = {unquote(s) for s in out}
+    return {s for s in out | decoded if len(s) >= _MIN_SECRET_LEN}
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by ***, longest first (so a URL goes before its parts)."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if secret and secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+class _ScrubFilter(logging.Filter):
+    """Installed on the 'apprise' logger: formats each record, then removes every known secret."""
+
+    def __init__(self) -> None:
+        super().__init__("apprise-scrub")
+        self.secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            self.secrets |= set(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001
+            message = str(record.msg)
+        record.msg = redact_text(message, self.secrets)
+        record.args = None
+        if record.exc_info:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info), self.secrets)
+            record.exc_info = None
+        return True
+
+
+_SCRUB = _ScrubFilter()
+logging.getLogger("apprise").addFilter(_SCRUB)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str  # stable id: sha256 of the URL, first 16 hex digits (no secret in it)
+    label: str  # redact_url(url)
+    tags: frozenset[str]
+    url: str = field(repr=False)
+
+    def wants(self, severity: str, kind: str) -> bool:
+        if not self.tags or ALL_TAG in self.tags:
+            return True
+        if kind == "daily_summary":
+            return SUMMARY_TAG in self.tags
+        return severity in self.tags
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    target_key: str
+    target: str  # redacted label
+    ok: bool
+    error: str | None = None
+
+
+def target_key(url: str) -> str:
+    return hashlib.sha256(url.strip().encode()).hexdigest()[:16]
+
+
+def _tags_of(url: str) -> frozenset[str]:
+    tags: set[str] = set()
+    for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if k == "tag":
+            tags.update(t.strip().lower() for t in re.split(r"[\s,+]+", v) if t.strip())
+    return frozenset(tags)
+
+
+def parse_targets(urls: Iterable[str]) -> list[Target]:
+    targets = []
+    for raw in urls:
+        url = raw.strip()
+        if not url:
+            continue
+        _SCRUB.add(url_secrets(url))
+        targets.append(Target(key=target_key(url), label=redact_url(url), tags=_tags_of(url), url=url))
+    return targets
+
+
+class Notifier:
+    """Sends to each configured target separately so that each one's success is known."""
+
+    def __init__(self, urls: Iterable[str]):
+        self.targets = parse_targets(urls)
+        self._secrets: set[str] = set()
+        for t in self.targets:
+            self._secrets |= url_secrets(t.url)
+
+    def redact(self, text: str) -> str:
+        return redact_text(text, self._secrets)
+
+    def targets_for(self, severity: str, kind: str) -> list[Target]:
+        return [t for t in self.targets if t.wants(severity, kind)]
+
+    def target(self, key: str) -> Target | None:
+        return next((t for t in self.targets if t.key == key), None)
+
+    def send(self, target: Target, title: str, body: str, severity: str = "info") -> DeliveryResult:
+        """One notification to one target. Never raises; the error text is redacted."""
+        try:
+            plugin = apprise.Apprise.instantiate(target.url)
+            if plugin is None:
+                return DeliveryResult(target.key, target.label, False, f"not a usable apprise URL: {target.label}")
+            with apprise.LogCapture(level=logging.WARNING) as captured:
+                ok = bool(
+                    plugin.notify(
+                        body=body,
+                        title=title,
+                        notify_type=SEVERITY_TO_NOTIFY_TYPE.get(severity, apprise.NotifyType.INFO),
+                    )
+                )
+            if ok:
+                log.info("alert sent to %s", target.label)
+                return DeliveryResult(target.key, target.label, True)
+            detail = " | ".join(line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines() if line)
+            error = self.redact(f"delivery to {target.label} failed: {detail or 'no detail'}")[:500]
+        except Exception as exc:  # noqa: BLE001 - a broken target must not break the flow
+            error = self.redact(f"delivery to {target.label} failed: {exc.__class__.__name__}: {exc}")[:500]
+        log.warning("%s", error)
+        return DeliveryResult(target.key, target.label, False, error)
+
+    def send_all(self, title: str, body: str, severity: str, kind: str = "alert") -> list[DeliveryResult]:
+        return [self.send(t, title, body, severity) for t in self.targets_for(severity, kind)]
