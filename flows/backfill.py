@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 from prefect import flow, get_run_logger
 
 from domain.calendar import sessions_between
@@ -13,19 +10,7 @@ from domain.errors import InputError
 from infra.db.engine import app_engine
 from infra.run_log import completed_days
 from flows.daily import daily
-
-ProgressListener = Callable[[dt.date, str], None]
-_listeners: list[ProgressListener] = []
-
-
-@contextmanager
-def progress_listener(listener: ProgressListener) -> Iterator[None]:
-    """Let an in-process caller (the CLI's progress bar) hear about each finished day."""
-    _listeners.append(listener)
-    try:
-        yield
-    finally:
-        _listeners.remove(listener)
+from flows.progress import report_progress
 
 
 def _coerce(value: dt.date | str) -> dt.date:
@@ -50,7 +35,6 @@ def backfill(start: dt.date, end: dt.date, resume: bool = True) -> dict:
             daily(as_of=day)
             ran.append(day)
             status = "completed"
-        for listener in list(_listeners):
-            listener(day, status)
+        report_progress(str(day), status)
     logger.info("backfill %s..%s: %d session(s) run, %d already done", start, end, len(ran), len(skipped))
     return {"start": str(start), "end": str(end), "sessions": len(days), "ran": len(ran), "skipped": len(skipped)}

@@ -11,6 +11,7 @@ from domain.calendar import is_session, last_completed_session
 from infra.db.engine import app_engine
 from infra.run_log import record_run
 from flows.market_data import market_data
+from tasks.signals import vol_regime_signal
 
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
@@ -33,6 +34,7 @@ def daily(as_of: dt.date | None = None) -> dict:
     # portfolio steps
 
     # strategy signals
+    summary["signals"] = [vol_regime_signal(day)]
 
     record_run(app_engine(), "daily", day, "completed")
     create_markdown_artifact(key="daily-summary", markdown=_markdown(summary), description=f"daily {day}")
@@ -45,4 +47,10 @@ def _markdown(summary: dict) -> str:
     written = summary.get("market_data", {}).get("written", {})
     lines += ["| data | rows | new or changed |", "|---|---|---|"]
     lines += [f"| {k} | {rows.get(k, 0)} | {written.get(k, 0)} |" for k in ("bars", "yields", "options")]
+    for signal in summary.get("signals", []):
+        if signal.get("status") == "decided":
+            lines.append(f"\n**{signal['strategy']}**: exposure {signal['exposure']:.3f} for the next session "
+                         f"(filters: {', '.join(signal['filters']) or 'none'})")
+        else:
+            lines.append(f"\n**{signal['strategy']}**: {signal['status']}")
     return "\n".join(lines)

@@ -117,3 +117,18 @@ def load_tlt_calibration_frame(engine: Engine, start: dt.date | None = None, end
         joined.rename(columns={"DGS20": "yield_20y", "DGS30": "yield_30y", "TLT": "tlt_close"})
         .reset_index()[["date", "yield_20y", "yield_30y", "tlt_close"]]
     )
+
+
+def load_adjusted_bars(engine: Engine, symbol: str, end: dt.date, start: dt.date | None = None) -> pd.DataFrame:
+    """One symbol's bars dated <= end, total-return adjusted: open/high/low scaled by adj_close / close.
+
+    Index: date (datetime64); columns open, high, low, close, volume.
+    """
+    bars = load_bars(engine, [symbol], start, end)
+    factor = bars["adj_close"] / bars["close"]
+    frame = pd.DataFrame(
+        {"open": bars["open"] * factor, "high": bars["high"] * factor, "low": bars["low"] * factor,
+         "close": bars["adj_close"], "volume": bars["volume"]}
+    )
+    frame.index = pd.DatetimeIndex(bars["date"], name="date")
+    return frame

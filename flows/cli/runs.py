@@ -26,7 +26,8 @@ def _progress() -> Progress:
 
 
 def run_backfill(start: dt.date, end: dt.date, resume: bool) -> dict:
-    from flows.backfill import backfill, progress_listener
+    from flows.backfill import backfill
+    from flows.progress import progress_listener
 
     total = len(sessions_between(start, end))
     with _progress() as progress:

@@ -20,7 +20,7 @@ def _config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> str:
+def upgrade(url: str, revision: str = "heads") -> str:
     """Bring the database at `url` to `revision`; returns the revision it is at afterwards."""
     engine = get_engine(url)
     cfg = _config(url)
@@ -32,8 +32,9 @@ def upgrade(url: str, revision: str = "head") -> str:
 
 def current_revision(url: str) -> str | None:
     with get_engine(url).connect() as connection:
-        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        heads = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads()
+        return ",".join(sorted(heads)) or None
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(_config("sqlite://")).get_current_head() or ""
+def head_revisions() -> str:
+    return ",".join(sorted(ScriptDirectory.from_config(_config("sqlite://")).get_heads()))

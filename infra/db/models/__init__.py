@@ -10,5 +10,7 @@ from infra.db.models.market import (
     QuarantinedRow,
     YieldObservation,
 )
+from infra.db.models.research import ModelRun, Signal, WalkForwardDay, WalkForwardFold, WalkForwardRun
 
-__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation"]
+__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation",
+           "ModelRun", "Signal", "WalkForwardDay", "WalkForwardFold", "WalkForwardRun"]
