@@ -24,3 +24,12 @@ app.command("daily")(runs.daily_command)
 app.command("backfill")(runs.backfill_command)
 app.command("demo")(runs.demo_command)
 app.command("serve")(runs.serve_command)
+from flows.cli import tlt  # noqa: E402
+
+app.add_typer(tlt.app, name="tlt", help="TLT credit-spread overlay: calibrate, evaluate, market-evaluate, optimize.")
+from flows.cli import research  # noqa: E402
+
+app.command("retrain")(research.retrain_command)
+app.command("walk-forward")(research.walk_forward_command)
+app.command("report")(research.report_command)
+app.add_typer(research.models_app, name="models")

@@ -1,0 +1,415 @@
+"""`quantops tlt ...`: calibrate, evaluate, market-evaluate and optimize the TLT credit-spread overlay.
+
+Defaults come from config/tlt_overlay.yaml (the design document's values); money is per share unless
+a column says per contract, days are trading days except --min-dte/--max-dte (calendar days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.errors import InputError, QuantopsError
+from domain.tlt.calibration import CalibrationResult, calibrate
+from domain.tlt.evaluation import (StrategyEvaluation, chain_candidates, evaluate_candidates,
+                                   model_candidates)
+from domain.tlt.exits import ExitRule
+from domain.tlt.metrics import kelly_contracts
+from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
+from domain.tlt.optimize import RANKING_METRICS, optimize_exits
+from domain.tlt.params import TltOverlayParams
+from domain.tlt.spreads import BEAR_CALL, BULL_PUT, select_spread, spread_kind
+
+app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
+console = Console(width=110)
+
+
+def _one_line(command):
+    """Bad input -> one line on stderr and exit code 1. (flows.cli.errors raises the real click's
+    ClickException, which typer >= 0.29, vendoring its own click, does not catch; this is public API.)"""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QuantopsError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _params() -> TltOverlayParams:
+    from infra.strategy_config import load_strategy_config
+
+    return load_strategy_config("tlt_overlay", TltOverlayParams)
+
+
+def _date(value: str | None, default: dt.date, name: str) -> dt.date:
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name}: {value!r} is not a YYYY-MM-DD date") from None
+
+
+def _floats(value: str | None, default: tuple, name: str, cast=float) -> tuple:
+    if value is None:
+        return tuple(default)
+    try:
+        out = tuple(cast(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise InputError(f"{name}: {value!r} is not a comma-separated list of numbers") from None
+    if not out:
+        raise InputError(f"{name}: empty list")
+    return out
+
+
+def _load_calibration(path: Path) -> CalibrationResult:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path}: calibration file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(f"{path}: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a calibration result")
+    return CalibrationResult.from_dict(data, str(path))
+
+
+def _money(x: float) -> str:
+    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def _check_common(n_paths: int, min_pop: float) -> None:
+    if n_paths < 100:
+        raise InputError("--n-paths must be at least 100")
+    if not 0 <= min_pop <= 1:
+        raise InputError("--min-pop must lie in [0, 1]")
+
+
+@app.command("calibrate")
+@_one_line
+def calibrate_cmd(
+    data: Path = typer.Option(None, "--data", help="CSV with date, yield_20y, yield_30y, tlt_close."),
+    from_db: bool = typer.Option(False, "--from-db", help="Use the stored DGS20/DGS30 yields and TLT closes."),
+    output: Path = typer.Option(Path("calibration_results.json"), "--output"),
+    start_date: str = typer.Option(None, "--start-date", help="Default 2019-01-01 (config)."),
+    end_date: str = typer.Option(None, "--end-date", help="Default 2024-12-31 (config)."),
+    no_covid_exclusion: bool = typer.Option(False, "--no-covid-exclusion", help="Keep Mar 2020 - Dec 2021."),
+    date_col: str = typer.Option("date", "--date-col"),
+    yield_20y_col: str = typer.Option("yield_20y", "--yield-20y-col"),
+    yield_30y_col: str = typer.Option("yield_30y", "--yield-30y-col"),
+    tlt_col: str = typer.Option("tlt_close", "--tlt-col"),
+) -> None:
+    """Fit bivariate Vasicek, log(TLT) = a + b*y + c*y^2 and the volatility model; write the JSON."""
+    p = _params()
+    start = _date(start_date, p.calibration_start, "--start-date")
+    end = _date(end_date, p.calibration_end, "--end-date")
+    if (data is None) == (not from_db):
+        raise InputError("give exactly one of --data CSV or --from-db")
+    columns = dict(date_col=date_col, yield_20y_col=yield_20y_col, yield_30y_col=yield_30y_col, tlt_col=tlt_col)
+    if from_db:
+        from infra.db.engine import get_engine
+        from infra.market_store import load_tlt_calibration_frame
+        from infra.settings import get_settings
+
+        frame = load_tlt_calibration_frame(get_engine(get_settings().resolved_database_url), start, end)
+        if frame.empty:
+            raise InputError(f"no stored TLT closes with DGS20/DGS30 yields between {start} and {end}; "
+                             "run `quantops ingest` first")
+        columns = {}
+    else:
+        from infra.tlt_inputs import read_calibration_csv
+
+        frame = read_calibration_csv(data)
+    result = calibrate(frame, start, end, exclude_covid=not no_covid_exclusion,
+                       covid_window=(p.covid_start, p.covid_end), min_observations=p.min_observations,
+                       vol_window=p.realized_vol_window, **columns)
+    output.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    v, r, vol, cur = result.vasicek, result.regression, result.volatility, result.current
+    table = Table(title=f"TLT calibration {start}..{end}"
+                  f"{'' if no_covid_exclusion else ' (COVID window excluded)'}, {result.n_observations} days")
+    table.add_column("model")
+    table.add_column("parameters")
+    table.add_row("Vasicek 20y", f"kappa={v.kappa_20:.4f} theta={v.theta_20:.4%} sigma={v.sigma_20:.4%}")
+    table.add_row("Vasicek 30y", f"kappa={v.kappa_30:.4f} theta={v.theta_30:.4%} sigma={v.sigma_30:.4%}")
+    table.add_row("correlation", f"rho={v.rho:.4f}")
+    table.add_row("TLT regression", f"alpha={r.alpha:.4f} beta={r.beta:.3f} gamma={r.gamma:.2f} "
+                  f"R^2={r.r_squared:.4f} duration={float(r.duration(cur.avg_yield)):.2f}y")
+    table.add_row("volatility", f"base_iv={vol.base_iv:.2%} price_sensitivity={vol.price_sensitivity:.5f}/$")
+    table.add_row("current", f"{cur.date}: 20y {cur.yield_20y:.3%}, 30y {cur.yield_30y:.3%}, TLT {cur.tlt_price:.2f}")
+    console.print(table)
+    console.print(f"Wrote {output}")
+
+
+def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
+    if put_only and call_only:
+        raise InputError("--put-only and --call-only exclude each other")
+    return (BULL_PUT,) if put_only else (BEAR_CALL,) if call_only else (BULL_PUT, BEAR_CALL)
+
+
+def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: TltOverlayParams,
+            title: str) -> None:
+    passing = [e for e in evaluations if e.metrics.pop >= min_pop]
+    if not passing:
+        best = max(e.metrics.pop for e in evaluations)
+        console.print(f"No strategy reaches POP >= {min_pop:.0%} (best {best:.1%} over {len(evaluations)} "
+                      "candidates): lower --min-pop, or widen the candidate deltas/widths or expirations.")
+        return
+    table = Table(title=title)
+    for col in ("Rank", "Type", "Strikes", "Expiry", "Credit", "POP", "E[R]", "CVaR95", "RAR", "Kelly%"):
+        table.add_column(col, justify="right" if col not in ("Type", "Strikes", "Expiry") else "left")
+    for i, e in enumerate(passing[:top], 1):
+        s, m = e.candidate.spread, e.metrics
+        table.add_row(str(i), "Put" if s.is_put else "Call", f"{s.short_strike:g}/{s.long_strike:g}",
+                      e.candidate.expiration or f"{s.expiration_days}d", _money(e.candidate.credit),
+                      f"{m.pop:.1%}", _money(m.expected_return), _money(m.cvar_95),
+                      f"{m.risk_adjusted_return:.2f}", f"{m.kelly_fraction:.1%}")
+    console.print(table)
+    best = passing[0]
+    s, m, c = best.candidate.spread, best.metrics, best.candidate
+    console.print(f"\nTop strategy details: {s.label} {c.expiration or f'{s.expiration_days} trading days'}")
+    console.print(f"  Initial credit:   {_money(c.credit)}  (per share; x{p.contract_multiplier} per contract)")
+    console.print(f"  Max profit:       {_money(s.max_profit(c.credit))}")
+    console.print(f"  Max loss:         {_money(s.max_loss(c.credit))}")
+    console.print(f"  Breakeven:        {s.breakeven(c.credit):.2f}")
+    console.print(f"  Avg days held:    {best.avg_days_held:.1f}")
+    console.print(f"  Profit factor {m.profit_factor:.2f}, win/loss {m.win_loss_ratio:.2f}, Sortino {m.sortino:.2f}")
+    console.print(f"\n  Position sizing (Kelly {m.kelly_fraction:.1%} x {p.kelly_multiplier:g}, capped at the "
+                  f"loss budget {p.loss_budget:.3%} of NAV):")
+    for nav in p.nav_levels:
+        n = kelly_contracts(m.kelly_fraction, nav, s.max_loss(c.credit), p.contract_multiplier,
+                            p.kelly_multiplier, p.loss_budget)
+        console.print(f"    For ${nav / 1e6:,.0f}M NAV: {n} contracts")
+    _reasons(best.exit_reasons)
+
+
+def _reasons(reasons: dict[str, float]) -> None:
+    console.print("\n  Exit reason distribution:")
+    for name, share in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        console.print(f"    {name:<20} {share:6.1%}")
+
+
+def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: int | None,
+          p: TltOverlayParams) -> ExitRule:
+    try:
+        return ExitRule(p.profit_target_pct if profit_target is None else profit_target,
+                        p.loss_limit_multiple if loss_multiple is None else loss_multiple,
+                        p.dte_close_threshold if dte_close is None else dte_close)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+@app.command("evaluate")
+@_one_line
+def evaluate_cmd(
+    calibration: Path = typer.Option(..., "--calibration", help="calibration_results.json"),
+    n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
+    expiration: int = typer.Option(None, "--expiration", help="Trading days to expiry, default 45."),
+    min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
+    profit_target: float = typer.Option(None, "--profit-target", help="Fraction of max profit, default 0.50."),
+    loss_multiple: float = typer.Option(None, "--loss-multiple", help="x credit, default 2.0."),
+    dte_close: int = typer.Option(None, "--dte-close", help="Default 7."),
+    put_only: bool = typer.Option(False, "--put-only"),
+    call_only: bool = typer.Option(False, "--call-only"),
+    seed: int = typer.Option(None, "--seed", help="Default 42."),
+    top: int = typer.Option(None, "--top", help="Default 10."),
+) -> None:
+    """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
+    p = _params()
+    n_paths, expiration = n_paths or p.n_paths, expiration or p.expiration_days
+    min_pop = p.min_pop if min_pop is None else min_pop
+    seed, top = p.seed if seed is None else seed, top or p.top
+    _check_common(n_paths, min_pop)
+    if expiration < 1:
+        raise InputError("--expiration must be at least 1 day")
+    rule = _rule(profit_target, loss_multiple, dte_close, p)
+    cal = _load_calibration(calibration)
+    cur = cal.current
+    entry_iv = max(cal.volatility.base_iv, p.iv_floor)
+    candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, expiration,
+                                  _kinds(put_only, call_only), p.candidate_deltas, p.candidate_widths,
+                                  p.strike_step, p.trading_days_per_year)
+    paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
+    evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
+                                      p.trading_days_per_year)
+    console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, {n_paths} paths, "
+                  f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
+                  f"{rule.dte_threshold} DTE")
+    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)")
+
+
+@app.command("market-evaluate")
+@_one_line
+def market_evaluate_cmd(
+    calibration: Path = typer.Option(..., "--calibration"),
+    options: Path = typer.Option(None, "--options", help="Vendor option chain CSV (IV in percent)."),
+    from_db: bool = typer.Option(False, "--from-db", help="Use the latest stored TLT chain."),
+    n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
+    min_dte: int = typer.Option(None, "--min-dte", help="Calendar days, default 30."),
+    max_dte: int = typer.Option(None, "--max-dte", help="Calendar days, default 90."),
+    min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
+    profit_target: float = typer.Option(None, "--profit-target"),
+    loss_multiple: float = typer.Option(None, "--loss-multiple"),
+    dte_close: int = typer.Option(None, "--dte-close"),
+    put_only: bool = typer.Option(False, "--put-only"),
+    call_only: bool = typer.Option(False, "--call-only"),
+    seed: int = typer.Option(None, "--seed"),
+    top: int = typer.Option(None, "--top"),
+) -> None:
+    """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
+    p = _params()
+    n_paths = n_paths or p.n_paths
+    min_dte = p.min_dte if min_dte is None else min_dte
+    max_dte = p.max_dte if max_dte is None else max_dte
+    min_pop = p.min_pop if min_pop is None else min_pop
+    seed, top = p.seed if seed is None else seed, top or p.top
+    _check_common(n_paths, min_pop)
+    if min_dte > max_dte:
+        raise InputError("--min-dte is larger than --max-dte")
+    rule = _rule(profit_target, loss_multiple, dte_close, p)
+    cal = _load_calibration(calibration)
+    if (options is None) == (not from_db):
+        raise InputError("give exactly one of --options CSV or --from-db")
+    if from_db:
+        from infra.db.engine import get_engine
+        from infra.market_store import load_option_quotes
+        from infra.settings import get_settings
+
+        chain = load_option_quotes(get_engine(get_settings().resolved_database_url), "TLT")
+        if chain.empty:
+            raise InputError("no stored TLT option quotes; ingest a chain first")
+        chain = chain[chain["quote_date"] == chain["quote_date"].max()]
+        source = f"stored chain of {chain['quote_date'].max().date()}"
+    else:
+        from infra.tlt_inputs import read_option_chain
+
+        chain = read_option_chain(options)
+        source = str(options)
+    if chain["quote_date"].nunique() > 1:
+        raise InputError(f"{source}: holds several quote dates; give one snapshot")
+    candidates = chain_candidates(chain, min_dte, max_dte, _kinds(put_only, call_only), p.candidate_deltas,
+                                  p.candidate_widths, p.max_short_delta, p.trading_days_per_year)
+    if not candidates:
+        raise InputError(f"{source}: no usable spreads (OTM strikes with bids, |delta| <= {p.max_short_delta}, "
+                         f"widths {', '.join(f'{w:g}' for w in p.candidate_widths)}) between {min_dte} and "
+                         f"{max_dte} days to expiry")
+    spot = float(chain["underlying_price"].iloc[0])
+    horizon = max(c.spread.expiration_days for c in candidates)
+    paths = simulate_market(cal, n_paths, horizon, seed, spot=spot, days_per_year=p.trading_days_per_year)
+    evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
+                                      p.trading_days_per_year)
+    console.print(f"TLT {spot:.2f} ({source}), {len(candidates)} candidate spreads, {n_paths} paths")
+    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)")
+
+
+@app.command("optimize")
+@_one_line
+def optimize_cmd(
+    calibration: Path = typer.Option(..., "--calibration"),
+    delta: float = typer.Option(..., "--delta", help="Target |delta| of the short leg, e.g. 0.20."),
+    width: float = typer.Option(..., "--width", help="Spread width in dollars, e.g. 3."),
+    spread_type: str = typer.Option(..., "--spread-type", help="put (bull put) or call (bear call)."),
+    expiration: int = typer.Option(None, "--expiration", help="Trading days, default 45."),
+    profit_targets: str = typer.Option(None, "--profit-targets", help="Default 0.30,0.40,0.50,0.60,0.70."),
+    loss_multiples: str = typer.Option(None, "--loss-multiples", help="Default 1.5,2.0,2.5,3.0."),
+    dte_thresholds: str = typer.Option(None, "--dte-thresholds", help="Default 3,5,7,10,14."),
+    min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
+    risk_budget: float = typer.Option(None, "--risk-budget", help="Max |CVaR95| as a fraction of the TLT "
+                                      "price (the bond notional one share overlays), e.g. 0.02375."),
+    n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
+    seed: int = typer.Option(None, "--seed", help="Default 42."),
+    risk_free_rate: float = typer.Option(None, "--risk-free-rate", help="Default 0.05."),
+    ranking_metric: str = typer.Option("expected_return", "--ranking-metric",
+                                       help="expected_return or risk_adjusted_return."),
+    top: int = typer.Option(None, "--top", help="Default 10."),
+    output: Path = typer.Option(None, "--output", help="Write optimal_params.json here."),
+) -> None:
+    """Grid-search exit rules (profit target x loss multiple x DTE) for one spread under POP/CVaR limits."""
+    p = _params()
+    expiration, n_paths = expiration or p.expiration_days, n_paths or p.n_paths
+    min_pop = p.min_pop if min_pop is None else min_pop
+    seed, top = p.seed if seed is None else seed, top or p.top
+    rate = p.risk_free_rate if risk_free_rate is None else risk_free_rate
+    _check_common(n_paths, min_pop)
+    if ranking_metric not in RANKING_METRICS:
+        raise InputError(f"--ranking-metric must be one of {', '.join(RANKING_METRICS)}")
+    if risk_budget is not None and not risk_budget > 0:
+        raise InputError("--risk-budget must be positive")
+    pts = _floats(profit_targets, p.profit_targets, "--profit-targets")
+    lms = _floats(loss_multiples, p.loss_multiples, "--loss-multiples")
+    dtes = _floats(dte_thresholds, p.dte_thresholds, "--dte-thresholds", int)
+    cal = _load_calibration(calibration)
+    cur = cal.current
+    iv = max(cal.volatility.base_iv, p.iv_floor)
+    spread = select_spread(spread_kind(spread_type), cur.tlt_price, expiration, rate, iv, delta, width,
+                           p.strike_step, p.trading_days_per_year)
+    paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
+    started = time.perf_counter()
+    values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor,
+                                 days_per_year=p.trading_days_per_year)
+    credit = float(values[0, 0])
+    if not credit > 0:
+        raise InputError(f"{spread.label}: no credit at the model price; choose a larger --delta")
+    max_cvar = None if risk_budget is None else risk_budget * cur.tlt_price
+    result = optimize_exits(values, credit, pts, lms, dtes, min_pop, max_cvar, ranking_metric)
+    elapsed = time.perf_counter() - started
+
+    console.print(f"Spread: {spread.label} ({expiration} days), TLT {cur.tlt_price:.2f}, IV {iv:.1%}")
+    console.print(f"Initial credit: {_money(credit)}")
+    console.print(f"Constraints: min POP {min_pop:.0%}"
+                  + (f", max CVaR loss {_money(max_cvar)} ({risk_budget:.3%} of TLT)" if max_cvar else ""))
+    console.print(f"Evaluating {result.n_evaluated} parameter combinations on {n_paths} paths...")
+    console.print(f"Optimization complete in {elapsed:.2f}s")
+    console.print(f"  {result.n_passing}/{result.n_evaluated} parameter sets pass constraints")
+    best = result.best
+    if best is None:
+        console.print("No parameter set passes the constraints: lower --min-pop, raise --risk-budget, or "
+                      "choose a smaller --delta / different --width.")
+    else:
+        console.print(f"\nBest parameters: profit target {best.profit_target_pct:.0%}, loss multiple "
+                      f"{best.loss_multiple:g}x, DTE threshold {best.dte_threshold} days")
+        console.print(f"  Expected return {_money(best.expected_return)}, POP {best.pop:.1%}, CVaR95 "
+                      f"{_money(best.cvar_95)}, risk-adj {best.risk_adjusted_return:.2f}, avg days held "
+                      f"{best.avg_days_held:.1f}")
+        _reasons(best.exit_reasons)
+        table = Table(title=f"Top {min(top, result.n_passing)} parameter sets (by {ranking_metric})")
+        for col in ("Rank", "Profit%", "LossMult", "DTE", "E[R]", "POP", "CVaR95", "RAR", "Days"):
+            table.add_column(col, justify="right")
+        for i, g in enumerate(result.passing[:top], 1):
+            table.add_row(str(i), f"{g.profit_target_pct:.0%}", f"{g.loss_multiple:g}", str(g.dte_threshold),
+                          _money(g.expected_return), f"{g.pop:.1%}", _money(g.cvar_95),
+                          f"{g.risk_adjusted_return:.2f}", f"{g.avg_days_held:.1f}")
+        console.print(table)
+    if output is not None:
+        doc = {
+            "spread": {"type": spread.kind, "short_strike": spread.short_strike, "long_strike": spread.long_strike,
+                       "expiration_days": spread.expiration_days},
+            "initial_credit": credit,
+            "best_params": None if best is None else {
+                "profit_target_pct": best.profit_target_pct, "loss_multiple": best.loss_multiple,
+                "dte_threshold": best.dte_threshold},
+            "best_result": None if best is None else {
+                "expected_return": best.expected_return, "cvar_95": best.cvar_95, "pop": best.pop,
+                "risk_adjusted_return": _finite(best.risk_adjusted_return), "avg_days_held": best.avg_days_held},
+            "n_evaluated": result.n_evaluated,
+            "n_passing": result.n_passing,
+        }
+        output.write_text(json.dumps(doc, indent=2) + "\n")
+        console.print(f"Wrote {output}")
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
