@@ -14,3 +14,16 @@ from infra.db.models.research import ModelRun, Signal, WalkForwardDay, WalkForwa
 
 __all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation",
            "ModelRun", "Signal", "WalkForwardDay", "WalkForwardFold", "WalkForwardRun"]
+from infra.db.models.portfolio import (  # noqa: E402
+    AlertDeliveryRow,
+    AlertRow,
+    DailyNavRow,
+    ExternalNavRow,
+    MarkRow,
+    OptionLegRow,
+    PositionRow,
+    TradeRow,
+)
+
+__all__ += ["AlertDeliveryRow", "AlertRow", "DailyNavRow", "ExternalNavRow", "MarkRow", "OptionLegRow",
+            "PositionRow", "TradeRow"]
