@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from domain.strategies.vol_regime.params import VolRegimeParams
+from domain.strategies.vol_regime.strategy import (
+    decide,
+    fit_final,
+    prepare_data,
+    run_fold,
+    run_walk_forward,
+)
+from domain.walk_forward import make_folds
+
+REPO = Path(__file__).resolve().parents[3]
+START, END = "2017-07-01", "2018-06-30"
+
+
+@pytest.fixture(scope="module")
+def wf(market, small_params):
+    qqq, spy, vix = market
+    return run_walk_forward(qqq, spy, vix, None, small_params, START, END, seed=11)
+
+
+def test_walk_forward_shape_and_metrics(wf):
+    assert [f.name for f in wf.folds] == ["2017Q3", "2017Q4", "2018Q1", "2018Q2"]
+    d = wf.daily
+    assert d.index[0] >= pd.Timestamp(START) and d.index[-1] <= pd.Timestamp(END)
+    assert {"forecast", "target", "exposure", "net_return", "equity", "benchmark_return", "fold"} <= set(d.columns)
+    assert d["exposure"].between(-1.0, 1.5).all()
+    assert (d["exposure"].diff().abs().iloc[1:] <= 0.8 + 1e-12).all()
+    assert np.isclose(d["equity"].iloc[-1], np.prod(1 + d["net_return"]))
+    assert len(wf.per_fold) == 4 and "test_calmar" in wf.per_fold and "validation_calmar" in wf.per_fold
+    assert set(wf.summary) >= {"cagr", "max_drawdown", "calmar", "sharpe"}
+    assert (wf.daily["exposure"] != 0).any()
+
+
+def test_walk_forward_reproducible_with_seed(market, small_params, wf):
+    qqq, spy, vix = market
+    again = run_walk_forward(qqq, spy, vix, None, small_params, START, END, seed=11)
+    pd.testing.assert_frame_equal(again.daily, wf.daily)
+    other = run_walk_forward(qqq, spy, vix, None, small_params, START, END, seed=12)
+    assert not np.allclose(other.daily["forecast"], wf.daily["forecast"])
+
+
+def test_walk_forward_causal(market, small_params, wf):
+    """Change every price after D: forecasts, targets and exposures up to D stay the same."""
+    qqq, spy, vix = market
+    day = pd.Timestamp("2018-02-14")
+    rng = np.random.default_rng(5)
+    q2, s2, v2 = qqq.copy(), spy.copy(), vix.copy()
+    after = q2.index > day
+    shock = np.exp(np.cumsum(rng.normal(0, 0.03, after.sum())))
+    for col in ("Close", "High", "Low", "Open"):
+        q2.loc[after, col] = q2.loc[after, col] * shock
+    s2.loc[after, "Close"] = s2.loc[after, "Close"] * shock[::-1]
+    v2.loc[after] = v2.loc[after] * 2
+    changed = run_walk_forward(q2, s2, v2, None, small_params, START, END, seed=11)
+    cols = ["forecast", "target", "exposure", "net_return", "equity"]
+    pd.testing.assert_frame_equal(changed.daily.loc[:day, cols], wf.daily.loc[:day, cols])
+    assert not changed.daily.loc[day:, "forecast"].iloc[1:].equals(wf.daily.loc[day:, "forecast"].iloc[1:])
+
+
+def test_run_fold_training_never_reaches_test(market, small_params):
+    data = prepare_data(*market, None, small_params)
+    wfp = small_params.walk_forward
+    fold = make_folds(data.usable, START, END, min_train_days=wfp.min_train_days,
+                      validation_days=wfp.validation_days, embargo_days=wfp.embargo_days)[1]
+    res = run_fold(fold, data, small_params, 0)
+    assert res.info["refit_end"] < fold.test_start
+    # labels of the refit rows end no later than the test start (label of D is D -> D+1)
+    nxt = data.usable[data.usable.get_loc(res.info["refit_end"]) + 1]
+    assert nxt <= fold.test_start
+    assert res.info["tuned"] and res.info["grid_points"] == small_params.grid.size()
+    assert res.predictions.index.equals(data.usable[fold.test_mask(data.usable)])
+
+
+def test_fit_final_and_decide(market, small_params):
+    qqq, spy, vix = market
+    as_of = qqq.index[700]
+    fitted = fit_final(qqq, spy, vix, None, small_params, as_of, seed=3)
+    assert fitted.train_end < as_of
+    d = decide(fitted, qqq, spy, vix, None, as_of, drawdown=0.0, prev_exposure=0.0)
+    assert -1.0 <= d.exposure <= 1.5 and abs(d.exposure) <= 0.8 + 1e-12
+    assert "drawdown_throttle" in d.filters and "signal_gate" in d.filters
+    # data after as_of is ignored by both
+    cut = decide(fitted, qqq.loc[:as_of], spy.loc[:as_of], vix.loc[:as_of], None, as_of)
+    assert cut == d
+    fitted_cut = fit_final(qqq.loc[:as_of], spy.loc[:as_of], vix.loc[:as_of], None, small_params, as_of, seed=3)
+    np.testing.assert_array_equal(fitted_cut.model.predict(np.ones((1, len(fitted.feature_columns)))),
+                                  fitted.model.predict(np.ones((1, len(fitted.feature_columns)))))
+    stopped = decide(fitted, qqq, spy, vix, None, as_of, drawdown=-0.2, prev_exposure=0.5)
+    assert stopped.exposure == 0.0 and stopped.filters["drawdown_stop"]
+
+
+def test_config_yaml_equals_defaults():
+    from infra.strategy_config import load_strategy_config
+
+    assert load_strategy_config("vol_regime", VolRegimeParams, REPO / "config") == VolRegimeParams()
