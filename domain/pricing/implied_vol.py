@@ -103,8 +103,12 @@ def implied_vol(price, spot, strike, t, rate, is_call, div_yield=0.0) -> Implied
         otm_target = np.where(is_call == call_otm, undiscounted,
                               undiscounted - np.where(is_call, forward - strike, strike - forward))
         upper = np.minimum(forward, strike)
-    below = valid & (otm_target <= 0.0)
-    above = valid & (otm_target >= upper)
+        # bounds tested on the quote as given too: the parity conversion can round across them
+        spot_q, strike_r = spot * np.exp(-div_yield * t), strike * discount
+        lower_bound = np.maximum(np.where(is_call, spot_q - strike_r, strike_r - spot_q), 0.0)
+        upper_bound = np.where(is_call, spot_q, strike_r)
+    below = valid & ((otm_target <= 0.0) | (price <= lower_bound))
+    above = valid & ((otm_target >= upper) | (price >= upper_bound))
     status[below] = BELOW_INTRINSIC
     status[above] = ABOVE_MAXIMUM
     solve = valid & ~below & ~above
