@@ -95,3 +95,22 @@ def model_runs(engine: Engine, strategy: str) -> pd.DataFrame:
                   ModelRun.metrics, ModelRun.code_version, ModelRun.seed).where(ModelRun.strategy == strategy)
     with engine.connect() as conn:
         return pd.read_sql(stmt.order_by(ModelRun.as_of), conn)
+
+
+def promote_manually(engine: Engine, model_id: int, reason: str) -> StoredModel:
+    """An operator's override: make model `model_id` the live one for its strategy, recording why."""
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session, session.begin():
+        row = session.get(ModelRun, model_id)
+        if row is None:
+            from domain.errors import InputError
+
+            raise InputError(f"no model run with id {model_id}")
+        session.execute(
+            update(ModelRun).where(ModelRun.strategy == row.strategy, ModelRun.status == "promoted",
+                                   ModelRun.id != model_id).values(status="retired")
+        )
+        row.status = "promoted"
+        row.gate_report = f"{row.gate_report} | promoted by hand: {reason}"
+        return _stored(row)

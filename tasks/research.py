@@ -134,6 +134,7 @@ def gate_and_store(strategy: str, as_of: dt.date, fitted, params: VolRegimeParam
     candidate_calmar = float(validation.summary["calmar"])
     decision = decide_promotion(candidate_calmar, current_calmar, gates)
     metrics = {
+        **{f"tuning_{k}": v for k, v in fitted.info.items() if isinstance(v, (int, float, str))},
         "validation_calmar": candidate_calmar,
         "validation_cagr": float(validation.summary["cagr"]),
         "validation_max_drawdown": float(validation.summary["max_drawdown"]),
@@ -141,7 +142,6 @@ def gate_and_store(strategy: str, as_of: dt.date, fitted, params: VolRegimeParam
         "validation_start": str(validation.daily.index.min().date()),
         "validation_end": str(validation.daily.index.max().date()),
         "forecast_std": float(fitted.forecast_std),
-        **{k: v for k, v in fitted.info.items() if isinstance(v, (int, float, str))},
     }
     model_id = save_model_run(
         engine, strategy=strategy, as_of=as_of, train_start=fitted.train_start.date(), train_end=fitted.train_end.date(),

@@ -1,0 +1,183 @@
+"""`quantops retrain`, `walk-forward`, `report`, `models`: research on the production code path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain import metrics as metric_fns
+from domain.errors import InputError
+from infra.db.engine import app_engine
+from infra.db.migrate import upgrade
+from infra.model_store import model_runs, promote_manually
+from infra.reporting.tearsheet import render_tearsheet
+from infra.research_store import latest_walk_forward
+from infra.settings import get_settings
+from flows.cli.render import parse_date
+from flows.cli.runs import _progress
+
+console = Console()
+models_app = typer.Typer(help="Trained models: list them, promote one by hand.", no_args_is_help=True)
+STRATEGY = typer.Option("vol_regime", "--strategy", help="Strategy name.")
+
+
+def _check(strategy: str) -> None:
+    from tasks.research import check_strategy
+
+    check_strategy(strategy)
+
+
+def retrain_command(
+    strategy: str = STRATEGY,
+    as_of: str | None = typer.Option(None, "--as-of", help="Train on data up to this date (default: last session)."),
+    seed: int = typer.Option(42, "--seed"),
+) -> None:
+    """Fit on everything up to --as-of, validate walk-forward, store the model, promote it if it passes."""
+    from flows.retrain import retrain
+
+    _check(strategy)
+    upgrade(get_settings().resolved_database_url)
+    with console.status(f"retraining {strategy}..."):
+        result = retrain(strategy=strategy, as_of=parse_date(as_of, "--as-of"), seed=seed)
+    m = result["metrics"]
+    console.print(f"{strategy} model {result['model_id']} as of {result['as_of']}: {result['report']}", highlight=False)
+    console.print(f"validation {m['validation_start']}..{m['validation_end']}: Calmar {m['validation_calmar']:.2f}, "
+                  f"CAGR {m['validation_cagr']:.2%}, max drawdown {m['validation_max_drawdown']:.2%}, "
+                  f"Sharpe {m['validation_sharpe']:.2f}", highlight=False)
+
+
+def walk_forward_command(
+    strategy: str = STRATEGY,
+    start: str = typer.Option(..., "--start", help="First test date (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--end", help="Last test date (YYYY-MM-DD)."),
+    seed: int = typer.Option(42, "--seed"),
+) -> None:
+    """Quarterly expanding walk-forward; prints per-fold and overall out-of-sample metrics and stores them."""
+    from flows.progress import progress_listener
+    from flows.walk_forward import walk_forward
+
+    _check(strategy)
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if last < first:
+        raise typer.BadParameter(f"{end} is before {start}", param_hint="--end")
+    upgrade(get_settings().resolved_database_url)
+    quarters = len({(d.year, (d.month - 1) // 3) for d in (first + dt.timedelta(days=i) for i in range((last - first).days + 1))})
+    with _progress() as progress:
+        bar = progress.add_task("walk-forward folds", total=quarters)
+        with progress_listener(lambda fold, status: progress.update(bar, advance=1, description=f"fold {fold} {status}")):
+            result = walk_forward(strategy=strategy, start=first, end=last, seed=seed)
+    found = latest_walk_forward(app_engine(), strategy)
+    if found is not None:
+        _print_folds(found[1])
+    _print_summary(strategy, result["summary"], result["benchmark"])
+    for note in result["notes"]:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"stored as walk-forward run {result['run_id']}", highlight=False)
+
+
+def _print_folds(folds) -> None:
+    table = Table(title="folds (out of sample)")
+    for name in ("fold", "test window", "CAGR", "max DD", "Calmar", "Sharpe", "buy-and-hold"):
+        table.add_column(name, justify="right")
+    for row in folds.itertuples():
+        m = json.loads(row.metrics)
+        table.add_row(str(row.fold), f"{row.test_start}..{row.test_end}", _pct(m.get("test_cagr")),
+                      _pct(m.get("test_max_drawdown")), _num(m.get("test_calmar")), _num(m.get("test_sharpe")),
+                      _pct(m.get("bh_cagr")))
+    console.print(table)
+
+
+def _pct(v) -> str:
+    return "–" if v is None else f"{v:.2%}"
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def _print_summary(strategy: str, summary: dict, benchmark: dict) -> None:
+    for name, m in ((strategy, summary), ("buy-and-hold QQQ", benchmark)):
+        console.print(f"{name:>18}: CAGR {_pct(m['cagr'])}  max drawdown {_pct(m['max_drawdown'])}  "
+                      f"Calmar {_num(m['calmar'])}  Sharpe {_num(m['sharpe'])}", highlight=False)
+
+
+def report_command(
+    strategy: str = STRATEGY,
+    output: Path = typer.Option(Path("report.html"), "--output", help="HTML file to write."),
+) -> None:
+    """HTML tearsheet of the latest stored walk-forward run (and the same as a Prefect artifact)."""
+    _check(strategy)
+    found = latest_walk_forward(app_engine(), strategy)
+    if found is None:
+        raise InputError(f"no walk-forward run of {strategy} stored yet: run `quantops walk-forward` first")
+    run, folds, days = found
+    html = build_report_html(strategy, run, folds, days)
+    output.write_text(html)
+    _publish_report_artifact(strategy, run, days)
+    console.print(f"report written to {output.resolve()} ({len(days)} sessions, {len(folds)} folds)", highlight=False)
+
+
+def build_report_html(strategy: str, run: dict, folds, days) -> str:
+    fold_rows = []
+    for row in folds.itertuples():
+        m = json.loads(row.metrics)
+        fold_rows.append({"fold": row.fold, "test_start": str(row.test_start), "test_end": str(row.test_end),
+                          "cagr": m.get("test_cagr"), "max_drawdown": m.get("test_max_drawdown"),
+                          "calmar": m.get("test_calmar"), "sharpe": m.get("test_sharpe"), "bh_cagr": m.get("bh_cagr")})
+    import pandas as pd
+
+    metrics = {strategy: metric_fns.summarize(days["strategy_return"], days["exposure"]),
+               "buy-and-hold QQQ": metric_fns.summarize(days["benchmark_return"])}
+    notes = json.loads(run["notes"] or "[]") + [
+        f"walk-forward run {run['id']}, code {run['code_version']}, seed {run['seed']}, data {run['data_fingerprint'][:12]}"
+    ]
+    return render_tearsheet(f"{strategy} walk-forward", days, pd.DataFrame(fold_rows), metrics, "QQQ", notes)
+
+
+def _publish_report_artifact(strategy: str, run: dict, days) -> None:
+    """Best effort: the report as a Prefect artifact too (needs a reachable Prefect API or ephemeral mode)."""
+    from prefect import flow
+    from prefect.artifacts import create_markdown_artifact
+
+    m = metric_fns.summarize(days["strategy_return"], days["exposure"])
+    b = metric_fns.summarize(days["benchmark_return"])
+
+    @flow(name="report")
+    def report_flow() -> None:
+        create_markdown_artifact(
+            key=f"{strategy.replace('_', '-')}-report",
+            markdown=(f"# {strategy} report (walk-forward run {run['id']})\n\n| | CAGR | max DD | Calmar | Sharpe |\n"
+                      f"|---|---|---|---|---|\n| {strategy} | {_pct(m['cagr'])} | {_pct(m['max_drawdown'])} | "
+                      f"{_num(m['calmar'])} | {_num(m['sharpe'])} |\n| buy-and-hold QQQ | {_pct(b['cagr'])} | "
+                      f"{_pct(b['max_drawdown'])} | {_num(b['calmar'])} | {_num(b['sharpe'])} |\n"),
+        )
+
+    report_flow()
+
+
+@models_app.command("list")
+def models_list(strategy: str = STRATEGY) -> None:
+    """Every stored model of a strategy with its status and validation metrics."""
+    _check(strategy)
+    runs = model_runs(app_engine(), strategy)
+    table = Table(title=f"{strategy} models")
+    for name in ("id", "as of", "trained", "status", "validation Calmar", "code", "seed"):
+        table.add_column(name)
+    for row in runs.itertuples():
+        m = json.loads(row.metrics)
+        table.add_row(str(row.id), str(row.as_of), f"{row.train_start}..{row.train_end}", row.status,
+                      _num(m.get("validation_calmar")), row.code_version, str(row.seed))
+    console.print(table)
+
+
+@models_app.command("promote")
+def models_promote(model_id: int = typer.Argument(..., help="Model id (see `quantops models list`)."),
+                   reason: str = typer.Option(..., "--reason", help="Why the gates are overridden.")) -> None:
+    """Make a model live by hand (recorded with the reason)."""
+    stored = promote_manually(app_engine(), model_id, reason)
+    console.print(f"model {stored.id} ({stored.strategy}, as of {stored.as_of}) is now the live model", highlight=False)
