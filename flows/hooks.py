@@ -1,0 +1,85 @@
+"""Flow-run state hooks: a failed or crashed run raises a critical alert.
+
+The alert is stored (key `flow-run:<id>:<state>`, so a hook that fires twice sends once) and delivered
+like any other; if the database itself is what failed, it is sent directly. A hook never raises, and
+its message is scrubbed of the database URL's and the alert URLs' secrets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from domain.risk.alerts import Alert
+from infra.notifications import Notifier, redact_text, url_secrets
+from infra.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _secrets() -> set[str]:
+    settings = get_settings()
+    out: set[str] = set()
+    if settings.database_url is not None and settings.database_url.get_secret_value():
+        out |= url_secrets(settings.database_url.get_secret_value())
+    for url in settings.alert_url_list:
+        out |= url_secrets(url)
+    return out
+
+
+def _as_of(flow_run) -> dt.date:
+    value = (getattr(flow_run, "parameters", None) or {}).get("as_of")
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        start = getattr(flow_run, "expected_start_time", None) or dt.datetime.now(dt.UTC)
+        return start.date()
+
+
+def failure_alert(flow, flow_run, state) -> Alert:
+    kind = state.type.value.lower() if getattr(state, "type", None) is not None else "failed"
+    detail = redact_text(str(getattr(state, "message", "") or "no message"), _secrets())[:1000]
+    name = getattr(flow, "name", "flow")
+    return Alert(
+        as_of=_as_of(flow_run),
+        kind=f"flow_{kind}",
+        severity="critical",
+        dedup_key=f"flow-run:{flow_run.id}:{kind}",
+        title=f"quantops: flow {name} {kind}",
+        message=f"Flow {name} run {getattr(flow_run, 'name', flow_run.id)} ended {state.name}: {detail}",
+        numbers={"flow_run_id": str(flow_run.id), "state": state.name},
+    )
+
+
+def _notify(flow, flow_run, state) -> None:
+    try:
+        alert = failure_alert(flow, flow_run, state)
+        notifier = Notifier(get_settings().alert_url_list)
+    except Exception as exc:  # noqa: BLE001 - a hook must never raise
+        log.error("could not build the failure alert: %s", exc.__class__.__name__)
+        return
+    try:
+        from infra import portfolio_store as store
+        from infra.db.engine import app_engine, transaction
+        from tasks.portfolio import deliver
+
+        engine = app_engine()
+        with transaction(engine) as session:
+            store.store_alerts(session, [alert])
+        deliver(engine, notifier, keys=[alert.dedup_key])
+    except Exception as exc:  # noqa: BLE001 - the database may be what failed: send directly
+        log.warning("failure alert not stored (%s); sending it directly", exc.__class__.__name__)
+        for result in notifier.send_all(alert.title, alert.message, alert.severity, alert.kind):
+            if not result.ok:
+                log.error("%s", result.error)
+
+
+def alert_on_failure(flow, flow_run, state) -> None:
+    _notify(flow, flow_run, state)
+
+
+def alert_on_crashed(flow, flow_run, state) -> None:
+    _notify(flow, flow_run, state)
+
+
+FAILURE_HOOKS = {"on_failure": [alert_on_failure], "on_crashed": [alert_on_crashed]}
