@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from typer.core import TyperGroup
 
 from domain.errors import QuantopsError
 
+# Typer vendors its own Click; its BadParameter derives from the ClickException it prints and exits on.
+ClickException = next(c for c in __import__("typer").BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
 
 class OneLineErrors(TyperGroup):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except QuantopsError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise ClickException(str(exc)) from None
         except OperationalError as exc:
-            raise click.ClickException(
-                f"database unreachable or refused the operation: {exc.orig.__class__.__name__}: "
-                f"{str(exc.orig).splitlines()[0] if exc.orig else ''}"
+            raise ClickException(
+                f"database unreachable or refused the operation: {_first_line(exc.orig or exc)}"
             ) from None
         except ProgrammingError as exc:
-            raise click.ClickException(
-                "database schema is missing or out of date; run `quantops db upgrade` "
-                f"({str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__})"
+            raise ClickException(
+                f"database schema is missing or out of date; run `quantops db upgrade` ({_first_line(exc.orig or exc)})"
             ) from None
