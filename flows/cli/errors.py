@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from typer.core import TyperGroup
 
 from domain.errors import QuantopsError
 
-# Typer vendors its own Click; its BadParameter derives from the ClickException it prints and exits on.
-ClickException = next(c for c in __import__("typer").BadParameter.__mro__ if c.__name__ == "ClickException")
+EXIT_BAD_INPUT = 1
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `error: message` as one line on stderr; the caller raises the returned Exit."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -21,12 +27,10 @@ class OneLineErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except QuantopsError as exc:
-            raise ClickException(str(exc)) from None
+            raise fail(" ".join(str(exc).split())) from None
         except OperationalError as exc:
-            raise ClickException(
-                f"database unreachable or refused the operation: {_first_line(exc.orig or exc)}"
-            ) from None
+            raise fail(f"database unreachable or refused the operation: {_first_line(exc.orig or exc)}") from None
         except ProgrammingError as exc:
-            raise ClickException(
+            raise fail(
                 f"database schema is missing or out of date; run `quantops db upgrade` ({_first_line(exc.orig or exc)})"
             ) from None

@@ -7,7 +7,6 @@ a column says per contract, days are trading days except --min-dte/--max-dte (ca
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import math
 import time
@@ -17,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from domain.errors import InputError, QuantopsError
+from domain.errors import InputError
 from domain.tlt.calibration import CalibrationResult, calibrate
 from domain.tlt.evaluation import (StrategyEvaluation, chain_candidates, evaluate_candidates,
                                    model_candidates)
@@ -30,21 +29,6 @@ from domain.tlt.spreads import BEAR_CALL, BULL_PUT, select_spread, spread_kind
 
 app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
 console = Console(width=110)
-
-
-def _one_line(command):
-    """Bad input -> one line on stderr and exit code 1. (flows.cli.errors raises the real click's
-    ClickException, which typer >= 0.29, vendoring its own click, does not catch; this is public API.)"""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except QuantopsError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 def _params() -> TltOverlayParams:
@@ -98,7 +82,6 @@ def _check_common(n_paths: int, min_pop: float) -> None:
 
 
 @app.command("calibrate")
-@_one_line
 def calibrate_cmd(
     data: Path = typer.Option(None, "--data", help="CSV with date, yield_20y, yield_30y, tlt_close."),
     from_db: bool = typer.Option(False, "--from-db", help="Use the stored DGS20/DGS30 yields and TLT closes."),
@@ -211,7 +194,6 @@ def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: i
 
 
 @app.command("evaluate")
-@_one_line
 def evaluate_cmd(
     calibration: Path = typer.Option(..., "--calibration", help="calibration_results.json"),
     n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
@@ -250,7 +232,6 @@ def evaluate_cmd(
 
 
 @app.command("market-evaluate")
-@_one_line
 def market_evaluate_cmd(
     calibration: Path = typer.Option(..., "--calibration"),
     options: Path = typer.Option(None, "--options", help="Vendor option chain CSV (IV in percent)."),
@@ -314,7 +295,6 @@ def market_evaluate_cmd(
 
 
 @app.command("optimize")
-@_one_line
 def optimize_cmd(
     calibration: Path = typer.Option(..., "--calibration"),
     delta: float = typer.Option(..., "--delta", help="Target |delta| of the short leg, e.g. 0.20."),
