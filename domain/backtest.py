@@ -198,23 +198,11 @@ def _frame(index, x, e, r, cost_rate, flags, tdd, costs) -> BacktestResult:
     return BacktestResult(frame=frame, costs=costs)
 
 
-def run_backtest(
-    asset_returns: pd.Series,
-    target: pd.Series,
-    overlay: OverlayParams | None = None,
-    costs: CostModel = CostModel(),
-) -> BacktestResult:
-    """Backtest ``target`` (wanted exposure at each close) on ``asset_returns``; O(n), one pass.
-
-    With ``overlay=None`` the exposure is the target itself and everything is vectorised."""
-    r, x = _inputs(asset_returns, target)
-    n = len(r)
-    rate = costs.rate
-    if overlay is None:
-        return _frame(asset_returns.index, x, x.copy(), r, rate, np.zeros(n, dtype=np.int64), np.zeros(n), costs)
-
+def _overlay_loop(r: np.ndarray, x: np.ndarray, overlay: OverlayParams, rate: float):
+    """The one-pass overlay: (exposure, flags, throttle drawdown) lists."""
     # Plain Python floats in a tight loop: numpy scalar arithmetic would be ~10x slower per step.
     rl, xl = r.tolist(), x.tolist()
+    n = len(rl)
     thresholds = [-t for t in reversed(overlay.drawdown_thresholds)]
     scales = list(reversed(overlay.drawdown_scales))
     first = -overlay.drawdown_thresholds[0]
@@ -273,9 +261,41 @@ def run_backtest(
         fl[t] = f
         prev2 = prev
         prev = v
+    return e, fl, tdd
+
+
+def run_backtest(
+    asset_returns: pd.Series,
+    target: pd.Series,
+    overlay: OverlayParams | None = None,
+    costs: CostModel = CostModel(),
+) -> BacktestResult:
+    """Backtest ``target`` (wanted exposure at each close) on ``asset_returns``; O(n), one pass.
+
+    With ``overlay=None`` the exposure is the target itself and everything is vectorised."""
+    r, x = _inputs(asset_returns, target)
+    n = len(r)
+    rate = costs.rate
+    if overlay is None:
+        return _frame(asset_returns.index, x, x.copy(), r, rate, np.zeros(n, dtype=np.int64), np.zeros(n), costs)
+
+    e, fl, tdd = _overlay_loop(r, x, overlay, rate)
     return _frame(
         asset_returns.index, x, np.array(e), r, rate, np.array(fl, dtype=np.int64), np.array(tdd), costs
     )
+
+
+def backtest_net_returns(
+    asset_returns: np.ndarray, target: np.ndarray, overlay: OverlayParams | None, costs: CostModel = CostModel()
+) -> np.ndarray:
+    """Daily net returns only, from aligned arrays: the same numbers as ``run_backtest(...).returns``
+    without building a frame (for grid searches that score thousands of candidates)."""
+    r = np.nan_to_num(np.asarray(asset_returns, dtype=float), nan=0.0)
+    x = np.nan_to_num(np.asarray(target, dtype=float), nan=0.0)
+    e = x if overlay is None else np.array(_overlay_loop(r, x, overlay, costs.rate)[0])
+    prev = np.concatenate(([0.0], e[:-1]))
+    prev2 = np.concatenate(([0.0, 0.0], e[:-2]))[: len(e)]
+    return prev * r - costs.rate * np.abs(prev - prev2)
 
 
 def run_backtest_reference(

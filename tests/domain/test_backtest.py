@@ -98,3 +98,12 @@ def test_bad_input():
         run_backtest(r, x.iloc[1:])
     with pytest.raises(InputError):
         OverlayParams(drawdown_thresholds=(0.05, 0.03), drawdown_scales=(0.5, 0.2))
+
+
+def test_net_returns_array_api_matches_frame():
+    from domain.backtest import backtest_net_returns
+
+    r, x = _random(800, 9, vol=0.03)
+    for overlay in (None, OverlayParams()):
+        full = run_backtest(r, x, overlay)
+        np.testing.assert_array_equal(backtest_net_returns(r.to_numpy(), x.to_numpy(), overlay), full.returns.to_numpy())

@@ -128,7 +128,9 @@ class ComponentCache:
 
 def fit_component_grid(X_train, y_train, X_val, grid, model: ModelParams, seed: int) -> ComponentCache:
     """Fit each component once per value of its own grid parameters (Ridge alpha, Lasso alpha, forest
-    (depth, min split), PCA components) on the training rows and cache their predictions."""
+    (depth, min split), PCA components) on the training rows and cache their predictions. Forests are
+    grown with ``grid.tune_rf_n_estimators`` trees when set (ranking only; the chosen model is refitted
+    with the full ``model.rf_n_estimators``)."""
     X_train = np.asarray(X_train, dtype=float)
     X_val = np.asarray(X_val, dtype=float)
     y_train = np.asarray(y_train, dtype=float)
@@ -136,7 +138,8 @@ def fit_component_grid(X_train, y_train, X_val, grid, model: ModelParams, seed: 
         "ridge": {a: (lambda a=a: make_ridge(a)) for a in grid.ridge_alpha},
         "lasso": {a: (lambda a=a: make_lasso(a)) for a in grid.lasso_alpha},
         "rf": {
-            (d, s): (lambda d=d, s=s: make_rf(model.rf_n_estimators, d, s, model.rf_max_features, seed))
+            (d, s): (lambda d=d, s=s: make_rf(grid.tune_rf_n_estimators or model.rf_n_estimators, d, s,
+                                              model.rf_max_features, seed))
             for d in grid.rf_max_depth for s in grid.rf_min_samples_split
         },
         "pca_ridge": {

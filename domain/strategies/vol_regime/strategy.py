@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from domain import metrics
-from domain.backtest import FLAG_NAMES, BacktestResult, overlay_step, run_backtest
+from domain.backtest import FLAG_NAMES, BacktestResult, backtest_net_returns, overlay_step, run_backtest
 from domain.errors import InputError
 from domain.strategies.vol_regime.exposure import (
     CONTEXT_COLUMNS,
@@ -85,9 +85,8 @@ def _ctx_arrays(ctx: pd.DataFrame) -> dict[str, np.ndarray]:
     return {c: ctx[c].to_numpy() for c in CONTEXT_COLUMNS}
 
 
-def _validation_calmar(target: np.ndarray, returns: pd.Series, params: VolRegimeParams) -> float:
-    bt = run_backtest(returns, pd.Series(target, index=returns.index), params.overlay, params.costs)
-    c = metrics.calmar(bt.returns.to_numpy())
+def _validation_calmar(target: np.ndarray, returns: np.ndarray, params: VolRegimeParams) -> float:
+    c = metrics.calmar(backtest_net_returns(returns, target, params.overlay, params.costs))
     return c if np.isfinite(c) else -np.inf
 
 
@@ -105,7 +104,7 @@ def tune(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed: int) ->
     cache = fit_component_grid(X.loc[tr].to_numpy(), y.loc[tr].to_numpy(), X.loc[va].to_numpy(), g, params.model,
                                seed)
     ctx = _ctx_arrays(exposure_context(X.loc[va], data.asset_returns, params.exposure))
-    val_returns = data.asset_returns.loc[va]
+    val_returns = data.asset_returns.loc[va].to_numpy()
     rf_keys = [(d, s) for d in g.rf_max_depth for s in g.rf_min_samples_split]
     best = (-np.inf, None)
     n = 0
