@@ -12,6 +12,8 @@ from infra.db.engine import app_engine
 from infra.run_log import record_run
 from flows.market_data import market_data
 from tasks.signals import vol_regime_signal
+from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
+from tasks.portfolio import portfolio_steps  # portfolio steps
 
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
@@ -20,7 +22,7 @@ def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
     return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
 
 
-@flow(name="daily", log_prints=True)
+@flow(name="daily", log_prints=True, **FAILURE_HOOKS)
 def daily(as_of: dt.date | None = None) -> dict:
     """Run the day's steps for `as_of` (default: the last completed session). Non-sessions are skipped."""
     logger = get_run_logger()
@@ -31,7 +33,8 @@ def daily(as_of: dt.date | None = None) -> dict:
     summary: dict = {"as_of": str(day), "status": "completed"}
     summary["market_data"] = market_data(day)
 
-    # portfolio steps
+    # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
+    summary["portfolio"] = portfolio_steps(day)
 
     # strategy signals
     summary["signals"] = [vol_regime_signal(day)]

@@ -21,14 +21,14 @@ def free_port() -> int:
 class JsonReceiver:
     """A real http.server in a thread that records every JSON body apprise's json:// posts to it."""
 
-    def __init__(self, status: int = 200):
+    def __init__(self, status: int = 200, port: int = 0):
         self.received: list[dict] = []
         self.paths: list[str] = []
         self.status = status
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 receiver.paths.append(self.path)
@@ -39,7 +39,7 @@ class JsonReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -59,7 +59,7 @@ class _Handler:
     def __init__(self, sink):
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.sink.append(
             {"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
              "message": message_from_bytes(envelope.original_content or envelope.content),
