@@ -219,6 +219,17 @@ def unrealized_on(engine: Engine, day: dt.date, position_ids: Iterable[int] | No
     return float(total) if count else None
 
 
+def latest_marks(engine: Engine, position_ids: Sequence[int]) -> dict[int, MarkRow]:
+    """Each position's most recent mark."""
+    if not position_ids:
+        return {}
+    last = (select(MarkRow.position_id, func.max(MarkRow.date).label("d"))
+            .where(MarkRow.position_id.in_(list(position_ids))).group_by(MarkRow.position_id).subquery())
+    stmt = select(MarkRow).join(last, (MarkRow.position_id == last.c.position_id) & (MarkRow.date == last.c.d))
+    with Session(engine) as session:
+        return {m.position_id: m for m in session.scalars(stmt)}
+
+
 def marks_on(engine: Engine, day: dt.date) -> list[MarkRow]:
     with Session(engine) as session:
         return list(session.scalars(select(MarkRow).where(MarkRow.date == day).order_by(MarkRow.position_id)))

@@ -33,3 +33,8 @@ app.command("retrain")(research.retrain_command)
 app.command("walk-forward")(research.walk_forward_command)
 app.command("report")(research.report_command)
 app.add_typer(research.models_app, name="models")
+from flows.cli import portfolio  # noqa: E402  (portfolio operations)
+
+app.add_typer(portfolio.positions_app, name="positions")
+app.add_typer(portfolio.nav_app, name="nav")
+app.add_typer(portfolio.alerts_app, name="alerts")
