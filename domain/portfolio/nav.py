@@ -9,6 +9,7 @@ at E, so only the change since is added.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def realized_vol(navs: Sequence[float], periods_per_year: int = TRADING_DAYS_PER
     values = [float(v) for v in navs if v is not None and v > 0]
     if len(values) < 3:
         return None
-    rets = [math.log(b / a) for a, b in zip(values[:-1], values[1:], strict=True)]
+    rets = [math.log(b / a) for a, b in itertools.pairwise(values)]
     mean = sum(rets) / len(rets)
     var = sum((r - mean) ** 2 for r in rets) / (len(rets) - 1)
     return math.sqrt(var) * math.sqrt(periods_per_year)

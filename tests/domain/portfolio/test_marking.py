@@ -11,8 +11,8 @@ EXP = dt.date(2025, 2, 21)
 
 
 def spread(**kw):
-    args = dict(strategy="tlt_overlay", option_type="put", short_strike=88, long_strike=85, expiration=EXP,
-                credit=0.72, contracts=5, underlying_price=91.5, opened=dt.date(2025, 1, 2), id=7)
+    args = {"strategy": "tlt_overlay", "option_type": "put", "short_strike": 88, "long_strike": 85, "expiration": EXP,
+                "credit": 0.72, "contracts": 5, "underlying_price": 91.5, "opened": dt.date(2025, 1, 2), "id": 7}
     args.update(kw)
     return make_credit_spread(**args)
 
@@ -76,11 +76,11 @@ def test_stock_mark_is_direction_aware():
 @pytest.mark.parametrize(
     "kw, fragment",
     [
-        (dict(short_strike=85, long_strike=88), "higher strike"),
-        (dict(option_type="call"), "lower strike"),
-        (dict(credit=3.5), "below the spread width"),
-        (dict(contracts=0), "contracts"),
-        (dict(option_type="straddle"), "put or call"),
+        ({"short_strike": 85, "long_strike": 88}, "higher strike"),
+        ({"option_type": "call"}, "lower strike"),
+        ({"credit": 3.5}, "below the spread width"),
+        ({"contracts": 0}, "contracts"),
+        ({"option_type": "straddle"}, "put or call"),
     ],
 )
 def test_bad_spreads_are_refused_with_a_clear_message(kw, fragment):

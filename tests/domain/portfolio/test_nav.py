@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 import math
 
 import pytest
@@ -32,7 +33,7 @@ def test_running_peak_and_drawdown():
 
 def test_realized_vol_is_annualised_sample_std_of_log_returns():
     navs = [100, 101, 99, 102, 100]
-    rets = [math.log(b / a) for a, b in zip(navs[:-1], navs[1:])]
+    rets = [math.log(b / a) for a, b in itertools.pairwise(navs)]
     m = sum(rets) / 4
     expected = math.sqrt(sum((r - m) ** 2 for r in rets) / 3) * math.sqrt(252)
     assert realized_vol(navs) == pytest.approx(expected)

@@ -1,12 +1,11 @@
 import datetime as dt
-import math
 
 import pytest
 
 from domain.portfolio.nav import NavPoint
+from domain.risk.alerts import Alert
 from domain.risk.params import RiskParams
 from domain.risk.portfolio_rules import drawdown_alert, realized_vol_alert
-from domain.risk.alerts import Alert
 
 P = RiskParams()
 D = dt.date(2025, 3, 3)
