@@ -55,7 +55,11 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
     table = pd.DataFrame(
         {
             "line": row_level["index"].astype("int64").to_numpy(),
-            "rule": [rule_text(c, col) for c, col in zip(row_level["check"], row_level["column"])],
+            # a dataframe-wide check is reported once per column by pandera: name the rule, not the columns
+            "rule": [
+                rule_text(c, None if context == "DataFrameSchema" else col)
+                for c, col, context in zip(row_level["check"], row_level["column"], row_level["schema_context"])
+            ],
         }
     ).drop_duplicates()
     return Violations(table.sort_values(["line", "rule"]).reset_index(drop=True))
