@@ -36,19 +36,20 @@ RULES: dict[str, str] = {
     "on_weekday": "date must be a weekday",
     "not_in_future": "date must not be after today",
     "unique_key": "duplicate key (the same instrument and date twice)",
-    "no_unexplained_jump": f"close moved more than {MAX_DAILY_RATIO:g}x in a day with no split ratio to explain it",
+    "no_unexplained_jump": f"close moved more than {MAX_DAILY_RATIO:g}x in a day with no split or distribution "
+                           "to explain it",
     "plausible_yield": f"yield must be within [{MIN_YIELD_PERCENT}, {MAX_YIELD_PERCENT}] percent",
     "bid_not_above_ask": "bid <= ask",
     "expiry_after_quote_date": "expiration after the quote date",
     "plausible_implied_vol": f"implied_vol within [0, {MAX_IMPLIED_VOL * 100:g}] percent",
     "delta_in_range": "delta within [-1, 1]",
-    "isin(['call', 'put'])": "option_type must be put/call/p/c",
+    "isin(['call', 'put'])": "must be put/call/p/c",
 }
 
 
 def rule_text(check: str, column: str | None) -> str:
     text = RULES.get(str(check), str(check))
-    if column and column not in ("", "None") and not text.startswith(column):
+    if column and column not in ("", "None") and not text.startswith(f"{column}:"):
         return f"{column}: {text}"
     return text
 
@@ -102,10 +103,17 @@ class BarsSchema(pa.DataFrameModel):
     @pa.dataframe_check
     def no_unexplained_jump(cls, df: pd.DataFrame) -> pd.Series:
         ordered = df.sort_values(["symbol", "date"], kind="stable")
-        previous = ordered.groupby("symbol", sort=False)["close"].shift(1)
-        ratio = (ordered["close"] / previous).to_numpy()
-        big = np.maximum(ratio, 1.0 / ratio)
+        grouped = ordered.groupby("symbol", sort=False)
+
+        def move(column: str) -> np.ndarray:
+            ratio = (ordered[column] / grouped[column].shift(1)).to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):  # zero prices are the gt(0) rule's to report
+                return np.maximum(ratio, 1.0 / ratio)
+
+        big = move("close")
         explained = np.isclose(big[:, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
+        # a distribution (KDP's 2018 special dividend) moves the quoted close, not the total-return close
+        explained |= move("adj_close") <= MAX_DAILY_RATIO
         ok = ~((big > MAX_DAILY_RATIO) & ~explained)
         return pd.Series(ok, index=ordered.index).reindex(df.index)
 
