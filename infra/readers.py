@@ -135,7 +135,8 @@ def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
         frame["symbol"] = symbol.upper()
     elif "symbol" not in frame:
         frame["symbol"] = symbol_from_file_name(path)
-    frame["symbol"] = frame["symbol"].astype(str).str.strip().str.upper()
+    # a blank symbol cell stays missing (and is reported), rather than becoming the text "NAN"
+    frame["symbol"] = frame["symbol"].astype(str).str.strip().str.upper().where(frame["symbol"].notna())
     frame["date"] = _dates(frame["date"])
     _numbers(frame, ["open", "high", "low", "close", "adj_close", "volume"])
     if "adj_close" not in frame:
@@ -171,7 +172,7 @@ def read_options(path: Path, underlying: str | None = None) -> pd.DataFrame:
     if underlying:
         symbol = pd.Series(underlying.upper(), index=raw.index)
     elif "underlying" in raw:
-        symbol = raw["underlying"].astype(str).str.strip().str.upper()
+        symbol = raw["underlying"].astype(str).str.strip().str.upper().where(raw["underlying"].notna())
     else:
         symbol = pd.Series(symbol_from_file_name(path), index=raw.index)
     frame = pd.DataFrame(index=raw.index)
