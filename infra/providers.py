@@ -68,4 +68,6 @@ class FileDropSource:
 def source_from_settings(settings: Settings) -> FileDropSource:
     if settings.data_source == "sample":
         return FileDropSource(SAMPLE_DIR, "sample")
-    return FileDropSource(Path(settings.data_source.removeprefix("dir:")).expanduser(), settings.data_source)
+    root = Path(settings.data_source.removeprefix("dir:")).expanduser()
+    # The bars' `source` column holds 64 characters: name the drop folder, not its whole path.
+    return FileDropSource(root, f"dir:{root.name}"[:64])
