@@ -60,7 +60,7 @@ class VolRegimeEnsemble(BaseEstimator, RegressorMixin):
         rf_n_estimators: int = 100,
         rf_max_depth: int = 10,
         rf_min_samples_split: int = 20,
-        rf_max_features: float = 0.33,
+        rf_max_features: float = 0.2,
         pca_components: int = 20,
         pca_ridge_alpha: float = 1.0,
         weights: tuple[float, float, float, float] = (0.25, 0.25, 0.35, 0.15),
