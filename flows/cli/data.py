@@ -40,7 +40,7 @@ def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
             failures += 1
             console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
             continue
-        console.print(report.describe(), highlight=False)
+        console.print(report.describe(), soft_wrap=True, highlight=False)
         if report.quarantined:
             console.print(f"  {report.quarantined} bad row(s) kept in the quarantine table", highlight=False)
     if failures:
