@@ -76,6 +76,7 @@ def demo_command() -> None:
             progress.update(bar, advance=1, description=f"{path.name}: {report.rows} rows")
     last = _last_sample_session(engine)
     sessions = [d for d in sessions_between(last - dt.timedelta(days=45), last)][-DEMO_SESSIONS:]
+    _seed_demo_nav(engine, sessions[0])
     result = run_backfill(sessions[0], sessions[-1], resume=True)
     console.print(
         f"demo done: {len(files)} sample files loaded; daily flow over {sessions[0]}..{sessions[-1]} "
@@ -85,6 +86,22 @@ def demo_command() -> None:
         f"`prefect server start` for the UI.",
         highlight=False,
     )
+
+
+DEMO_NAV = 10_000_000.0
+
+
+def _seed_demo_nav(engine, first: dt.date) -> None:
+    """Give the demo fund a starting NAV (as an administrator would) unless one is already set."""
+    from sqlalchemy.orm import Session
+
+    from infra.portfolio_store import external_nav_on_or_before, set_external_nav
+
+    if external_nav_on_or_before(engine, first) is None:
+        with Session(engine) as session, session.begin():
+            set_external_nav(session, first, DEMO_NAV)
+        console.print(f"demo fund NAV set to {DEMO_NAV:,.0f} on {first} (`quantops nav set` changes it)",
+                      highlight=False)
 
 
 def _last_sample_session(engine) -> dt.date:
