@@ -18,6 +18,12 @@ def _label(position: Position) -> str:
     return f"#{position.id} {position.strategy} {position.symbol} {position.quantity:+g}"
 
 
+
+def _exit_alert(position, mark: Mark, kind: str, severity: str, *, title: str, message: str, numbers: dict) -> Alert:
+    """A per-position alert whose de-duplication key is stable across reruns of the same day."""
+    return Alert(as_of=mark.as_of, kind=kind, severity=severity, dedup_key=dedup_key(mark.as_of, kind, position.id),
+                 title=title, message=message, numbers=numbers, position_id=position.id)
+
 def spread_exit_alerts(position: SpreadPosition, mark: Mark, params: RiskParams) -> list[Alert]:
     out: list[Alert] = []
     label = _label(position)
@@ -32,11 +38,8 @@ def spread_exit_alerts(position: SpreadPosition, mark: Mark, params: RiskParams)
     target_value = position.entry_credit * (1.0 - params.profit_target_pct)
     if mark.price <= target_value + 1e-12:
         out.append(
-            Alert(
-                as_of=mark.as_of,
-                kind="profit_target",
-                severity=params.profit_target_severity,
-                dedup_key=dedup_key(mark.as_of, "profit_target", position.id),
+            _exit_alert(
+                position, mark, "profit_target", params.profit_target_severity,
                 title=f"Profit target reached: {label}",
                 message=(
                     f"{label}: P&L {mark.unrealized_pnl:,.2f} is {mark.profit_fraction:.0%} of max profit "
@@ -45,17 +48,13 @@ def spread_exit_alerts(position: SpreadPosition, mark: Mark, params: RiskParams)
                 ),
                 numbers={**base, "profit_fraction": round(mark.profit_fraction or 0.0, 4),
                          "target_pct": params.profit_target_pct},
-                position_id=position.id,
             )
         )
     limit_value = position.entry_credit * params.loss_limit_multiple
     if mark.price >= limit_value - 1e-12:
         out.append(
-            Alert(
-                as_of=mark.as_of,
-                kind="loss_limit",
-                severity=params.loss_limit_severity,
-                dedup_key=dedup_key(mark.as_of, "loss_limit", position.id),
+            _exit_alert(
+                position, mark, "loss_limit", params.loss_limit_severity,
                 title=f"Loss limit hit: {label}",
                 message=(
                     f"{label}: spread value {mark.price:.2f} is {mark.value_to_credit:.2f}x the credit "
@@ -64,23 +63,18 @@ def spread_exit_alerts(position: SpreadPosition, mark: Mark, params: RiskParams)
                 ),
                 numbers={**base, "value_to_credit": round(mark.value_to_credit or 0.0, 4),
                          "limit_multiple": params.loss_limit_multiple},
-                position_id=position.id,
             )
         )
     if mark.dte is not None and mark.dte <= params.dte_threshold:
         out.append(
-            Alert(
-                as_of=mark.as_of,
-                kind="dte",
-                severity=params.dte_severity,
-                dedup_key=dedup_key(mark.as_of, "dte", position.id),
+            _exit_alert(
+                position, mark, "dte", params.dte_severity,
                 title=f"Expiration near: {label}",
                 message=(
                     f"{label}: {mark.dte} days to expiration (threshold {params.dte_threshold}); "
                     f"P&L {mark.unrealized_pnl:,.2f}. Close."
                 ),
                 numbers={**base, "dte_threshold": params.dte_threshold},
-                position_id=position.id,
             )
         )
     return out
@@ -99,34 +93,26 @@ def stock_exit_alerts(position: StockPosition, mark: Mark, params: RiskParams) -
     }
     if ret <= -params.stop_loss_pct + 1e-12:
         out.append(
-            Alert(
-                as_of=mark.as_of,
-                kind="stop_loss",
-                severity=params.stop_loss_severity,
-                dedup_key=dedup_key(mark.as_of, "stop_loss", position.id),
+            _exit_alert(
+                position, mark, "stop_loss", params.stop_loss_severity,
                 title=f"Stop loss hit: {label}",
                 message=(
                     f"{label}: {ret:+.2%} since entry at {position.entry_price:.2f} (close {mark.price:.2f}, "
                     f"stop {params.stop_loss_pct:.0%}). Close."
                 ),
                 numbers={**base, "stop_loss_pct": params.stop_loss_pct},
-                position_id=position.id,
             )
         )
     if mark.sessions_held is not None and mark.sessions_held >= params.time_stop_sessions:
         out.append(
-            Alert(
-                as_of=mark.as_of,
-                kind="time_stop",
-                severity=params.time_stop_severity,
-                dedup_key=dedup_key(mark.as_of, "time_stop", position.id),
+            _exit_alert(
+                position, mark, "time_stop", params.time_stop_severity,
                 title=f"Time stop: {label}",
                 message=(
                     f"{label}: held {mark.sessions_held} sessions (time stop {params.time_stop_sessions}); "
                     f"{ret:+.2%} since entry. Close."
                 ),
                 numbers={**base, "time_stop_sessions": params.time_stop_sessions},
-                position_id=position.id,
             )
         )
     return out
