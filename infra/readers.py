@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from domain.errors import InputError
 
@@ -31,6 +32,10 @@ OPTION_COLUMNS = [
 OPTION_OPTIONAL = {"quote_time", "gamma", "theta", "vega", "volume", "open_interest"}
 OPTION_TYPES = {"p": "put", "put": "put", "c": "call", "call": "call"}
 _SNIFF_BYTES = 4096
+NULL_TEXT = ["", ".", "NA", "NaN", "nan", "null", "NULL"]
+BAR_TEXT = frozenset({"date", "datetime", "timestamp", "symbol", "ticker"})
+YIELD_TEXT = frozenset({"observation_date", "date"})
+OPTION_TEXT = frozenset({"quote_date", "quote_time", "option_type", "expiration_date", "underlying"})
 
 
 def normalise_column(name: str) -> str:
@@ -67,8 +72,16 @@ def _refuse_junk(path: Path, head: bytes) -> None:
             raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
-def read_csv_table(path: Path, *, numeric_hint: set[str] | None = None) -> pd.DataFrame:
-    """Parse a comma-separated file, refusing junk with one line; index = line number in the file."""
+def _header_names(header: str) -> list[str]:
+    return next(csv.reader([header]), [])
+
+
+def read_csv_table(path: Path, *, text_columns: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Parse a comma-separated file, refusing junk with one line; index = line number in the file.
+
+    Columns whose normalised name is in `text_columns` (dates, symbols, codes) are read as categoricals:
+    they repeat a few thousand distinct values over millions of rows, and are parsed once per value.
+    """
     path = Path(path)
     data = _open_bytes(path)
     _refuse_junk(path, data[:_SNIFF_BYTES])
@@ -77,17 +90,21 @@ def read_csv_table(path: Path, *, numeric_hint: set[str] | None = None) -> pd.Da
         found = next((d for d in (";", "\t", "|") if d in header), None)
         detail = f" (found {found!r})" if found else ""
         raise InputError(f"{path}: line 1: expected a comma-separated header{detail}")
+    coded = pa.dictionary(pa.int32(), pa.string())
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data), encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False,
-            na_values=["", ".", "NA", "NaN", "nan", "null", "NULL"], quoting=csv.QUOTE_MINIMAL,
-            low_memory=False,
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            convert_options=pacsv.ConvertOptions(
+                column_types={raw: coded for raw in _header_names(header) if normalise_column(raw) in text_columns},
+                null_values=NULL_TEXT, strings_can_be_null=True, quoted_strings_can_be_null=True,
+            ),
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise InputError(f"{path}: not a well-formed CSV file ({first})") from None
-    if frame.empty:
+    if table.num_rows == 0:
         raise InputError(f"{path}: no data rows")
+    frame = table.to_pandas(date_as_object=False, timestamp_as_object=False)
     frame.columns = [normalise_column(str(c)) for c in frame.columns]
     if len(set(frame.columns)) != len(frame.columns):
         raise InputError(f"{path}: line 1: duplicate column names after normalising ({', '.join(frame.columns)})")
@@ -104,8 +121,13 @@ def _numbers(frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def _dates(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, format="ISO8601", errors="coerce").dt.tz_localize(None).dt.normalize() \
-        if series.dtype.kind != "M" else series
+    """Dates at midnight, no time zone; each distinct text is parsed once (a column repeats a few thousand)."""
+    if series.dtype.kind == "M":
+        return series
+    codes, uniques = pd.factorize(series)
+    parsed = pd.to_datetime(pd.Series(np.asarray(uniques, dtype=object)), format="ISO8601", errors="coerce")
+    parsed = parsed.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[ns]")
+    return pd.Series(np.append(parsed, np.datetime64("NaT", "ns"))[codes], index=series.index, name=series.name)
 
 
 def _require(path: Path, frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -124,10 +146,20 @@ def symbol_from_file_name(path: Path) -> str:
     return name.split("_")[0].upper()
 
 
+def _symbols(column: pd.Series) -> pd.Series:
+    """Trimmed upper-case symbols as a categorical; the text work is done once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    cleaned = pd.Index(uniques).astype(str).str.strip().str.upper()
+    categories = pd.Index(cleaned.unique())
+    code_of_unique = np.append(categories.get_indexer(cleaned), -1)  # position -1 keeps a missing symbol missing
+    return pd.Series(pd.Categorical.from_codes(code_of_unique[codes], categories=categories),
+                     index=column.index, name=column.name)
+
+
 def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
     """Daily bars in any column order/case, including the yfinance layouts; `adj_close` defaults to close."""
     path = Path(path)
-    raw = read_csv_table(path)
+    raw = read_csv_table(path, text_columns=BAR_TEXT)
     raw = raw.rename(columns={c: BAR_ALIASES[c] for c in raw.columns if c in BAR_ALIASES})
     _require(path, raw, ["date", "open", "high", "low", "close", "volume"], "bars")
     frame = raw[[c for c in ["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"] if c in raw]].copy()
@@ -136,7 +168,7 @@ def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
     elif "symbol" not in frame:
         frame["symbol"] = symbol_from_file_name(path)
     # a blank symbol cell stays missing (and is reported), rather than becoming the text "NAN"
-    frame["symbol"] = frame["symbol"].astype(str).str.strip().str.upper().where(frame["symbol"].notna())
+    frame["symbol"] = _symbols(frame["symbol"])
     frame["date"] = _dates(frame["date"])
     _numbers(frame, ["open", "high", "low", "close", "adj_close", "volume"])
     if "adj_close" not in frame:
@@ -147,7 +179,7 @@ def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
 def read_yields(path: Path) -> pd.DataFrame:
     """FRED CSV `observation_date,<SERIES>` (percent); blank values are holidays and are dropped."""
     path = Path(path)
-    raw = read_csv_table(path)
+    raw = read_csv_table(path, text_columns=YIELD_TEXT)
     date_column = "observation_date" if "observation_date" in raw else "date" if "date" in raw else None
     values = [c for c in raw.columns if c not in ("observation_date", "date")]
     if date_column is None or len(values) != 1:
@@ -167,7 +199,7 @@ def read_options(path: Path, underlying: str | None = None) -> pd.DataFrame:
     The underlying comes from `underlying`, else an `underlying` column, else the file name (TLT_2024-12-31.csv).
     """
     path = Path(path)
-    raw = read_csv_table(path)
+    raw = read_csv_table(path, text_columns=OPTION_TEXT)
     _require(path, raw, [c for c in OPTION_COLUMNS if c not in OPTION_OPTIONAL], "options")
     if underlying:
         symbol = pd.Series(underlying.upper(), index=raw.index)

@@ -67,7 +67,8 @@ def _inside(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
 
 
 class BarsSchema(pa.DataFrameModel):
-    symbol: Series[str] = pa.Field(nullable=False)
+    # categorical: a few hundred symbols over millions of rows (a tenth of the memory, fast keys)
+    symbol: Series[pd.CategoricalDtype] = pa.Field(nullable=False)
     date: Series[pd.Timestamp] = pa.Field(nullable=False)
     open: Series[float] = pa.Field(gt=0, nullable=False)
     high: Series[float] = pa.Field(gt=0, nullable=False)
@@ -103,7 +104,7 @@ class BarsSchema(pa.DataFrameModel):
     @pa.dataframe_check
     def no_unexplained_jump(cls, df: pd.DataFrame) -> pd.Series:
         ordered = df.sort_values(["symbol", "date"], kind="stable")
-        grouped = ordered.groupby("symbol", sort=False)
+        grouped = ordered.groupby("symbol", sort=False, observed=True)
 
         def move(column: str) -> np.ndarray:
             ratio = (ordered[column] / grouped[column].shift(1)).to_numpy()
@@ -111,10 +112,12 @@ class BarsSchema(pa.DataFrameModel):
                 return np.maximum(ratio, 1.0 / ratio)
 
         big = move("close")
-        explained = np.isclose(big[:, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
+        suspect = np.flatnonzero(big > MAX_DAILY_RATIO)
+        split = np.isclose(big[suspect, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
         # a distribution (KDP's 2018 special dividend) moves the quoted close, not the total-return close
-        explained |= move("adj_close") <= MAX_DAILY_RATIO
-        ok = ~((big > MAX_DAILY_RATIO) & ~explained)
+        distribution = move("adj_close")[suspect] <= MAX_DAILY_RATIO
+        ok = np.ones(len(ordered), dtype=bool)
+        ok[suspect] = split | distribution
         return pd.Series(ok, index=ordered.index).reindex(df.index)
 
     class Config:

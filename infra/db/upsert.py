@@ -1,21 +1,29 @@
-"""Idempotent bulk upserts: COPY + INSERT .. ON CONFLICT on PostgreSQL, executemany on SQLite.
+"""Idempotent bulk upserts: binary COPY into a staging table, then UPDATE + INSERT on PostgreSQL; executemany
+with ON CONFLICT on SQLite.
 
 A row whose values equal the stored ones is not rewritten, so loading the same data twice changes nothing.
+On PostgreSQL the update of changed rows and the insert of new ones are two set-based joins (the planner
+picks hash joins for millions of rows and index lookups for a day's worth); a bulk load into a table not
+much bigger than itself drops the table's indexes and builds them again afterwards.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, or_, text
+from psycopg import sql
+from sqlalchemy import Connection, Table, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-COPY_CHUNK_ROWS = 250_000
+from infra.db.pgcopy import binary_copy_chunks
+
 SQLITE_CHUNK_ROWS = 5_000
+BULK_MIN_ROWS = 100_000
+BULK_TABLE_RATIO = 4.0  # rebuild the indexes when the table holds at most 4x the rows being loaded
+BULK_INDEX_MEMORY = "512MB"
 
 
 def upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str]) -> int:
@@ -52,44 +60,110 @@ def _upsert_generic(conn: Connection, table: Table, frame: pd.DataFrame, keys: S
     return written
 
 
-def _csv_chunk(frame: pd.DataFrame) -> str:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype.kind == "M":
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif out[column].dtype.kind == "f":
-            out[column] = out[column].replace([np.inf, -np.inf], np.nan)
-    # pandas writes floats with repr(), the shortest text that round-trips exactly (and far faster than %.17g)
-    return out.to_csv(index=False, header=False, na_rep="")
-
-
 def _upsert_postgres(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str]) -> int:
     columns = list(frame.columns)
-    staging = f"staging_{table.name}"
-    column_list = ", ".join(f'"{c}"' for c in columns)
-    conn.execute(text(f'DROP TABLE IF EXISTS "{staging}"'))
-    conn.execute(
-        text(f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS SELECT {column_list} FROM "{table.name}" WITH NO DATA')
-    )
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{staging}" ({column_list}) FROM STDIN (FORMAT CSV)') as copy:
-        for start in range(0, len(frame), COPY_CHUNK_ROWS):
-            copy.write(_csv_chunk(frame.iloc[start : start + COPY_CHUNK_ROWS]))
     values = [c for c in columns if c not in keys]
-    staged = text(f'SELECT {column_list} FROM "{staging}"').columns(*[table.c[c] for c in columns])
-    source = pg_insert(table).from_select(columns, staged)
-    if values:
-        changed = or_(*[table.c[c].is_distinct_from(source.excluded[c]) for c in values])
-        stmt = source.on_conflict_do_update(
-            index_elements=list(keys), set_={c: source.excluded[c] for c in values}, where=changed
-        )
-    else:
-        stmt = source.on_conflict_do_nothing(index_elements=list(keys))
-    # psycopg reports -1 through SQLAlchemy for INSERT .. SELECT; the driver cursor has the real count.
-    cursor.execute(str(stmt.compile(dialect=conn.dialect)))
-    written = cursor.rowcount
-    cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
+    cursor = conn.connection.driver_connection.cursor()
+    target = sql.Identifier(table.name)
+    rebuild = _worth_rebuilding_indexes(cursor, table.name, len(frame))
+    staging = _staged(cursor, table, frame)
+    # writers queue behind each other (readers do not): nothing can slip in between the update and the insert
+    mode = "ACCESS EXCLUSIVE" if rebuild else "SHARE ROW EXCLUSIVE"
+    cursor.execute(sql.SQL("LOCK TABLE {} IN {} MODE").format(target, sql.SQL(mode)))
+    written = _update_changed(cursor, target, staging, keys, values) if values else 0
+    with _indexes_set_aside(cursor, table.name) if rebuild else nullcontext():
+        written += _insert_missing(cursor, target, staging, keys, columns)
+    cursor.execute(sql.SQL("DROP TABLE {}").format(staging))
     return written
+
+
+def _staged(cursor, table: Table, frame: pd.DataFrame) -> sql.Identifier:
+    staging = sql.Identifier(f"staging_{table.name}")
+    column_list = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging))
+    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
+                   .format(staging, column_list, sql.Identifier(table.name)))
+    with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(staging, column_list)) as copy:
+        for chunk in binary_copy_chunks(frame, table):
+            copy.write(chunk)
+    cursor.execute(sql.SQL("ANALYZE {}").format(staging))  # temp tables get no autovacuum; the joins need sizes
+    return staging
+
+
+def _key_match(keys: Sequence[str]) -> sql.Composable:
+    return sql.SQL(" AND ").join(
+        sql.SQL("target.{k} = incoming.{k}").format(k=sql.Identifier(k)) for k in keys
+    )
+
+
+def _update_changed(cursor, target, staging, keys: Sequence[str], values: Sequence[str]) -> int:
+    def row(alias: str) -> sql.Composable:
+        return sql.SQL(", ").join(sql.SQL(f"{alias}.{{}}").format(sql.Identifier(c)) for c in values)
+
+    assignments = sql.SQL(", ").join(sql.SQL("{c} = incoming.{c}").format(c=sql.Identifier(c)) for c in values)
+    cursor.execute(
+        sql.SQL("UPDATE {} AS target SET {} FROM {} AS incoming WHERE {} AND ROW({}) IS DISTINCT FROM ROW({})")
+        .format(target, assignments, staging, _key_match(keys), row("target"), row("incoming"))
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _insert_missing(cursor, target, staging, keys: Sequence[str], columns: Sequence[str]) -> int:
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    cursor.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} AS incoming "
+                "WHERE NOT EXISTS (SELECT 1 FROM {} AS target WHERE {})")
+        .format(target, column_list, column_list, staging, target, _key_match(keys))
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _worth_rebuilding_indexes(cursor, table: str, rows: int) -> bool:
+    """A bulk load into a table not much bigger than itself: sorting indexes afresh beats inserting into them.
+
+    PostgreSQL's own advice for populating a database ("Remove Indexes", "Remove Foreign Key Constraints").
+    A table other tables refer to keeps its keys (dropping them would need CASCADE).
+    """
+    if rows < BULK_MIN_ROWS:
+        return False
+    referenced = cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = to_regclass(%s) AND contype = 'f')", (table,)
+    ).fetchone()[0]
+    if referenced:
+        return False
+    limit = int(rows * BULK_TABLE_RATIO) + 1
+    stored = cursor.execute(
+        sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) AS head").format(sql.Identifier(table)), (limit,)
+    ).fetchone()[0]
+    return stored < limit
+
+
+@contextmanager
+def _indexes_set_aside(cursor, table: str) -> Iterator[None]:
+    """Drop the table's keys, foreign keys and indexes; re-create them (one sort each) on the way out."""
+    constraints = cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f' DESC, conname",
+        (table,),
+    ).fetchall()
+    indexes = cursor.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = to_regclass(%s) "
+        "AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conrelid = to_regclass(%s)) ORDER BY 1",
+        (table, table),
+    ).fetchall()
+    target = sql.Identifier(table)
+    for name, _, _ in constraints:  # foreign keys first
+        cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(target, sql.Identifier(name)))
+    for name, _ in indexes:
+        cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    yield
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{BULK_INDEX_MEMORY}'")
+    for name, kind, definition in reversed(constraints):  # keys before the foreign keys that may need them
+        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}")
+                       .format(target, sql.Identifier(name), sql.SQL(definition)))
+    for _, definition in indexes:
+        cursor.execute(definition)
+    cursor.execute(sql.SQL("ANALYZE {}").format(target))
 
 
 def ensure_present(conn: Connection, table: Table, rows: list[dict], keys: Sequence[str]) -> None:

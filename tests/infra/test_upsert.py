@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+import infra.db.pgcopy as pgcopy
 import infra.db.upsert as upsert_module
-from infra.db.models.market import DailyBar, Instrument, OptionQuote
+from infra.db.models.market import DailyBar, Instrument, OptionQuote, YieldObservation
 from infra.db.upsert import ensure_present, upsert_frame
 
 BAR_KEYS = ["symbol", "date"]
@@ -45,14 +46,22 @@ def test_insert_then_same_rows_again_writes_nothing(engine):
     assert first["date"].tolist() == [d.date() for d in frame["date"]]
 
 
+def yields(n: int = 5, value: float = 4.0) -> pd.DataFrame:
+    return pd.DataFrame({"series": "DGS10", "date": pd.bdate_range("2024-07-01", periods=n),
+                         "value": value + np.arange(n) / 100.0, "source": "test"})
+
+
 def test_only_changed_rows_are_rewritten_and_new_ones_added(engine):
-    upsert(engine, bars(5))
-    ids = stored(engine).set_index("date")["id"]
-    changed = bars(7)
-    changed.loc[2, "close"] = 100.5
-    assert upsert(engine, changed) == 3  # one changed + two new
-    after = stored(engine).set_index("date")
-    assert after.loc[dt.date(2024, 7, 3), "close"] == 100.5
+    table, keys = YieldObservation.__table__, ["series", "date"]
+    with engine.begin() as conn:
+        assert upsert_frame(conn, table, yields(5), keys) == 5
+    ids = stored(engine, table).set_index("date")["id"]
+    changed = yields(7)
+    changed.loc[2, "value"] = 4.5
+    with engine.begin() as conn:
+        assert upsert_frame(conn, table, changed, keys) == 3  # one changed + two new
+    after = stored(engine, table).set_index("date")
+    assert after.loc[dt.date(2024, 7, 3), "value"] == 4.5
     assert (after["id"].loc[ids.index] == ids).all()  # updated in place, not deleted and re-inserted
     assert len(after) == 7
 
@@ -91,7 +100,7 @@ def test_missing_values_become_null(engine):
 
 
 def test_large_frames_are_written_in_chunks(engine, monkeypatch):
-    monkeypatch.setattr(upsert_module, "COPY_CHUNK_ROWS", 3)
+    monkeypatch.setattr(pgcopy, "ROWS_PER_WRITE", 3)
     monkeypatch.setattr(upsert_module, "SQLITE_CHUNK_ROWS", 3)
     frame = pd.concat([bars(10, "AAA"), bars(10, "BBB")], ignore_index=True)
     assert upsert(engine, frame) == 20

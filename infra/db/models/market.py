@@ -35,14 +35,12 @@ class DailyBar(Base):
 
     __tablename__ = "daily_bars"
     __table_args__ = (
-        UniqueConstraint("symbol", "date"),
         CheckConstraint("low <= high", name="low_le_high"),
         CheckConstraint("close > 0", name="close_positive"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    symbol: Mapped[str] = mapped_column(String(32), ForeignKey("instruments.symbol"), index=True)
-    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    symbol: Mapped[str] = mapped_column(String(32), ForeignKey("instruments.symbol"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
     open: Mapped[float] = mapped_column(Float)
     high: Mapped[float] = mapped_column(Float)
     low: Mapped[float] = mapped_column(Float)
