@@ -82,7 +82,7 @@ def ingest_file(
         message = violations.summary(str(path))
         _log(engine, path, digest, kind, "rejected", rows=len(frame), error=message)
         raise InputError(message)
-    good = frame.drop(index=violations.lines)
+    good = frame.drop(index=violations.lines) if violations else frame
     with engine.begin() as conn:
         written = STORES[kind](conn, good, source or f"file:{path.name}")
         status = "quarantined" if violations else "loaded"

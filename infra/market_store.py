@@ -31,18 +31,18 @@ def store_bars(conn: Connection, bars: pd.DataFrame, source: str) -> int:
     if bars.empty:
         return 0
     ensure_instruments(conn, bars["symbol"].unique())
-    return upsert_frame(conn, DailyBar.__table__, bars.assign(source=source), BAR_KEYS)
+    return upsert_frame(conn, DailyBar.__table__, bars, BAR_KEYS, constants={"source": source})
 
 
 def store_yields(conn: Connection, yields: pd.DataFrame, source: str) -> int:
-    return upsert_frame(conn, YieldObservation.__table__, yields.assign(source=source), YIELD_KEYS)
+    return upsert_frame(conn, YieldObservation.__table__, yields, YIELD_KEYS, constants={"source": source})
 
 
 def store_option_quotes(conn: Connection, quotes: pd.DataFrame, source: str) -> int:
     if quotes.empty:
         return 0
     ensure_instruments(conn, quotes["underlying"].unique())
-    return upsert_frame(conn, OptionQuote.__table__, quotes.assign(source=source), OPTION_KEYS)
+    return upsert_frame(conn, OptionQuote.__table__, quotes, OPTION_KEYS, constants={"source": source})
 
 
 STORES = {"bars": store_bars, "yields": store_yields, "options": store_option_quotes}

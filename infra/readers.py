@@ -32,6 +32,7 @@ OPTION_COLUMNS = [
 OPTION_OPTIONAL = {"quote_time", "gamma", "theta", "vega", "volume", "open_interest"}
 OPTION_TYPES = {"p": "put", "put": "put", "c": "call", "call": "call"}
 _SNIFF_BYTES = 4096
+_BLOCK_BYTES = 4 << 20
 NULL_TEXT = ["", ".", "NA", "NaN", "nan", "null", "NULL"]
 BAR_TEXT = frozenset({"date", "datetime", "timestamp", "symbol", "ticker"})
 YIELD_TEXT = frozenset({"observation_date", "date"})
@@ -42,19 +43,23 @@ def normalise_column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
-def _open_bytes(path: Path) -> bytes:
+def _head(path: Path) -> bytes:
+    """The first bytes of the file's text (decompressed), enough to tell a CSV from junk."""
     try:
-        raw = path.read_bytes()
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as handle:
+            return handle.read(_SNIFF_BYTES)
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
-    if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise InputError(f"{path}: not a valid gzip file") from None
-    return raw
+    except (OSError, EOFError):
+        raise InputError(f"{path}: not a valid gzip file") from None
+
+
+def _text_stream(path: Path) -> pa.NativeFile:
+    # streamed: a 300 MB file is parsed block by block instead of being decompressed into memory first
+    raw = pa.OSFile(str(path))
+    return pa.CompressedInputStream(raw, "gzip") if path.suffix == ".gz" else raw
 
 
 def _refuse_junk(path: Path, head: bytes) -> None:
@@ -83,9 +88,9 @@ def read_csv_table(path: Path, *, text_columns: frozenset[str] = frozenset()) ->
     they repeat a few thousand distinct values over millions of rows, and are parsed once per value.
     """
     path = Path(path)
-    data = _open_bytes(path)
-    _refuse_junk(path, data[:_SNIFF_BYTES])
-    header = data[:_SNIFF_BYTES].decode("utf-8-sig", errors="replace").splitlines()[0]
+    head = _head(path)
+    _refuse_junk(path, head)
+    header = head.decode("utf-8-sig", errors="replace").splitlines()[0]
     if "," not in header:
         found = next((d for d in (";", "\t", "|") if d in header), None)
         detail = f" (found {found!r})" if found else ""
@@ -93,18 +98,21 @@ def read_csv_table(path: Path, *, text_columns: frozenset[str] = frozenset()) ->
     coded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(data),
+            _text_stream(path),
+            read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
             convert_options=pacsv.ConvertOptions(
                 column_types={raw: coded for raw in _header_names(header) if normalise_column(raw) in text_columns},
                 null_values=NULL_TEXT, strings_can_be_null=True, quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise InputError(f"{path}: not a well-formed CSV file ({first})") from None
     if table.num_rows == 0:
         raise InputError(f"{path}: no data rows")
-    frame = table.to_pandas(date_as_object=False, timestamp_as_object=False)
+    frame = table.to_pandas(date_as_object=False, timestamp_as_object=False, self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()  # the parser's buffers, hundreds of MB on a large file
     frame.columns = [normalise_column(str(c)) for c in frame.columns]
     if len(set(frame.columns)) != len(frame.columns):
         raise InputError(f"{path}: line 1: duplicate column names after normalising ({', '.join(frame.columns)})")
@@ -117,7 +125,7 @@ def _numbers(frame: pd.DataFrame, columns: list[str]) -> None:
         if column in frame and frame[column].dtype.kind not in "fi":
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
         if column in frame:
-            frame[column] = frame[column].astype("float64")
+            frame[column] = frame[column].astype("float64", copy=False)
 
 
 def _dates(series: pd.Series) -> pd.Series:

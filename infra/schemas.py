@@ -103,22 +103,25 @@ class BarsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check
     def no_unexplained_jump(cls, df: pd.DataFrame) -> pd.Series:
-        ordered = df.sort_values(["symbol", "date"], kind="stable")
-        grouped = ordered.groupby("symbol", sort=False, observed=True)
+        symbol = df["symbol"].cat.codes.to_numpy() if isinstance(df["symbol"].dtype, pd.CategoricalDtype) \
+            else pd.factorize(df["symbol"])[0]
+        order = np.lexsort((df["date"].to_numpy(), symbol))
+        same_symbol = np.r_[False, symbol[order][1:] == symbol[order][:-1]]
 
         def move(column: str) -> np.ndarray:
-            ratio = (ordered[column] / grouped[column].shift(1)).to_numpy()
+            price = df[column].to_numpy()[order]
             with np.errstate(divide="ignore", invalid="ignore"):  # zero prices are the gt(0) rule's to report
-                return np.maximum(ratio, 1.0 / ratio)
+                ratio = price[1:] / price[:-1]
+                return np.where(same_symbol, np.r_[1.0, np.maximum(ratio, 1.0 / ratio)], 1.0)
 
         big = move("close")
         suspect = np.flatnonzero(big > MAX_DAILY_RATIO)
         split = np.isclose(big[suspect, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
         # a distribution (KDP's 2018 special dividend) moves the quoted close, not the total-return close
         distribution = move("adj_close")[suspect] <= MAX_DAILY_RATIO
-        ok = np.ones(len(ordered), dtype=bool)
-        ok[suspect] = split | distribution
-        return pd.Series(ok, index=ordered.index).reindex(df.index)
+        ok = np.ones(len(df), dtype=bool)
+        ok[order[suspect]] = split | distribution
+        return pd.Series(ok, index=df.index)
 
     class Config:
         strict = True

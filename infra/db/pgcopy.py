@@ -11,7 +11,7 @@ one `tobytes()`. A table's rows arrive grouped by layout rather than in frame or
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,15 +31,24 @@ class EncodedColumn:
     """One column ready for the wire: per-row byte length (NULL = -1) and either fixed-width values or blobs."""
 
     lengths: np.ndarray  # int32 per row
-    fixed: np.ndarray | None = None  # big-endian values, one per row (garbage where NULL)
+    fixed: np.ndarray | None = None  # values, one per row (garbage where NULL), in the machine's byte order
+    wire: str | None = None  # their big-endian numpy type; the byte swap happens one write at a time
     blobs: np.ndarray | None = None  # bytes per distinct value, padded (numpy "S" array)
     codes: np.ndarray | None = None  # row -> position in blobs
 
+    def repeated(self, rows: int) -> EncodedColumn:
+        """This one-row column as `rows` identical rows, without copying it `rows` times."""
+        def spread(array):
+            return None if array is None else np.broadcast_to(array[:1], (rows,))
+
+        return EncodedColumn(spread(self.lengths), spread(self.fixed), self.wire, self.blobs, spread(self.codes))
+
 
 def _fixed(values: np.ndarray, missing: np.ndarray, wire: str) -> EncodedColumn:
-    dtype = np.dtype(wire)
-    lengths = np.where(missing, NULL, dtype.itemsize).astype(np.int32)
-    return EncodedColumn(lengths=lengths, fixed=values.astype(dtype))
+    size = np.int32(np.dtype(wire).itemsize)
+    lengths = np.where(missing, np.int32(NULL), size) if missing.any() else np.broadcast_to(size, missing.shape)
+    native = np.dtype(wire).newbyteorder("=")
+    return EncodedColumn(lengths=lengths, fixed=values.astype(native, copy=False), wire=wire)
 
 
 def _variable(series: pd.Series, to_bytes) -> EncodedColumn:
@@ -108,7 +117,7 @@ def _group_bytes(columns: list[EncodedColumn], rows: np.ndarray) -> bytes:
         fields.append((f"len{i}", ">i4"))
         width = int(column.lengths[first])
         if width > 0:
-            fields.append((f"val{i}", column.fixed.dtype.str if column.fixed is not None else f"S{width}"))
+            fields.append((f"val{i}", column.wire if column.fixed is not None else f"S{width}"))
     record = np.empty(len(rows), dtype=fields)
     record["count"] = len(columns)
     for i, column in enumerate(columns):
@@ -118,9 +127,15 @@ def _group_bytes(columns: list[EncodedColumn], rows: np.ndarray) -> bytes:
     return record.tobytes()
 
 
-def binary_copy_chunks(frame: pd.DataFrame, table: Table) -> Iterator[bytes]:
-    """The whole COPY ... (FORMAT BINARY) payload for `frame`, whose columns are columns of `table`."""
+def binary_copy_chunks(frame: pd.DataFrame, table: Table, constants: Mapping[str, object] | None = None
+                       ) -> Iterator[bytes]:
+    """The COPY ... (FORMAT BINARY) payload for `frame`'s columns, then `constants`' (one value for every row).
+
+    Column names are those of `table`, whose types decide the encoding.
+    """
     columns = [encode_column(frame[name], table.c[name].type) for name in frame.columns]
+    for name, value in (constants or {}).items():
+        columns.append(encode_column(pd.Series([value], name=name), table.c[name].type).repeated(len(frame)))
     yield SIGNATURE
     for rows in _layouts(columns, len(frame)):
         for start in range(0, len(rows), ROWS_PER_WRITE):

@@ -9,7 +9,7 @@ much bigger than itself drops the table's indexes and builds them again afterwar
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 
 import pandas as pd
@@ -26,13 +26,18 @@ BULK_TABLE_RATIO = 4.0  # rebuild the indexes when the table holds at most 4x th
 BULK_INDEX_MEMORY = "512MB"
 
 
-def upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str]) -> int:
-    """Insert or update `frame` (columns = table columns) on the natural key `keys`; returns rows written."""
+def upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str],
+                 constants: Mapping[str, object] | None = None) -> int:
+    """Insert or update `frame` (columns = table columns) on the natural key `keys`; returns rows written.
+
+    `constants` are columns with one value for every row (a batch's source), kept out of the frame so that a
+    large frame is not copied to carry them.
+    """
     if frame.empty:
         return 0
     if conn.dialect.name == "postgresql":
-        return _upsert_postgres(conn, table, frame, keys)
-    return _upsert_generic(conn, table, frame, keys)
+        return _upsert_postgres(conn, table, frame, keys, dict(constants or {}))
+    return _upsert_generic(conn, table, frame, keys, dict(constants or {}))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -43,11 +48,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return clean.to_dict("records")
 
 
-def _upsert_generic(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str]) -> int:
-    values = [c for c in frame.columns if c not in keys]
+def _upsert_generic(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str],
+                    constants: dict[str, object]) -> int:
+    values = [c for c in [*frame.columns, *constants] if c not in keys]
     written = 0
     for start in range(0, len(frame), SQLITE_CHUNK_ROWS):
-        chunk = _records(frame.iloc[start : start + SQLITE_CHUNK_ROWS])
+        chunk = [{**row, **constants} for row in _records(frame.iloc[start : start + SQLITE_CHUNK_ROWS])]
         stmt = sqlite_insert(table)
         if values:
             changed = or_(*[table.c[c].is_not(stmt.excluded[c]) for c in values])
@@ -60,16 +66,18 @@ def _upsert_generic(conn: Connection, table: Table, frame: pd.DataFrame, keys: S
     return written
 
 
-def _upsert_postgres(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str]) -> int:
-    columns = list(frame.columns)
+def _upsert_postgres(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str],
+                     constants: dict[str, object]) -> int:
+    columns = [*frame.columns, *constants]
     values = [c for c in columns if c not in keys]
     cursor = conn.connection.driver_connection.cursor()
     target = sql.Identifier(table.name)
-    rebuild = _worth_rebuilding_indexes(cursor, table.name, len(frame))
-    staging = _staged(cursor, table, frame)
     # writers queue behind each other (readers do not): nothing can slip in between the update and the insert
-    mode = "ACCESS EXCLUSIVE" if rebuild else "SHARE ROW EXCLUSIVE"
-    cursor.execute(sql.SQL("LOCK TABLE {} IN {} MODE").format(target, sql.SQL(mode)))
+    cursor.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(target))
+    rebuild = _worth_rebuilding_indexes(cursor, table.name, len(frame))
+    if rebuild:
+        cursor.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(target))
+    staging = _staged(cursor, table, frame, constants)
     written = _update_changed(cursor, target, staging, keys, values) if values else 0
     with _indexes_set_aside(cursor, table.name) if rebuild else nullcontext():
         written += _insert_missing(cursor, target, staging, keys, columns)
@@ -77,14 +85,14 @@ def _upsert_postgres(conn: Connection, table: Table, frame: pd.DataFrame, keys: 
     return written
 
 
-def _staged(cursor, table: Table, frame: pd.DataFrame) -> sql.Identifier:
+def _staged(cursor, table: Table, frame: pd.DataFrame, constants: dict[str, object]) -> sql.Identifier:
     staging = sql.Identifier(f"staging_{table.name}")
-    column_list = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    column_list = sql.SQL(", ").join(map(sql.Identifier, [*frame.columns, *constants]))
     cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging))
     cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
                    .format(staging, column_list, sql.Identifier(table.name)))
     with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(staging, column_list)) as copy:
-        for chunk in binary_copy_chunks(frame, table):
+        for chunk in binary_copy_chunks(frame, table, constants):
             copy.write(chunk)
     cursor.execute(sql.SQL("ANALYZE {}").format(staging))  # temp tables get no autovacuum; the joins need sizes
     return staging

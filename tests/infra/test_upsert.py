@@ -141,3 +141,37 @@ def test_ensure_present_never_overwrites(engine):
     with engine.connect() as conn:
         assert dict(conn.execute(select(Instrument.symbol, Instrument.asset_class)).all()) == \
             {"TLT": "etf", "XYZ": "equity"}
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_concurrent_writers_of_the_same_new_rows_both_succeed(engine):
+    import threading
+    import time
+
+    with engine.begin() as conn:
+        ensure_present(conn, Instrument.__table__, [{"symbol": "AAA"}], ["symbol"])
+    first_holds_its_lock = threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        with engine.begin() as conn:
+            results["first"] = upsert_frame(conn, DailyBar.__table__, bars(10), BAR_KEYS)
+            first_holds_its_lock.set()
+            time.sleep(0.5)  # the second writer arrives while this transaction is still open
+
+    def second() -> None:
+        first_holds_its_lock.wait()
+        overlapping = bars(15, source="second")
+        try:
+            with engine.begin() as conn:
+                results["second"] = upsert_frame(conn, DailyBar.__table__, overlapping, BAR_KEYS)
+        except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            results["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {"first": 10, "second": 15}  # waited, then rewrote the ten (new source) and added five
+    assert set(stored(engine)["source"]) == {"second"}
