@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -38,9 +39,9 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end. Unreachable = failure."""
+@contextmanager
+def _scratch_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards. Unreachable = failure, never a skip."""
     admin = _pg_admin_url()
     name = f"quantops_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -49,11 +50,30 @@ def pg_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL is not reachable at {make_url(admin).render_as_string()}: {exc}", pytrace=False)
     url = make_url(admin).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    dispose_engines()
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url
+    finally:
+        dispose_engines()
+        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to the head revision."""
+    with _scratch_pg_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db_url(request, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all (for migration tests), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with _scratch_pg_database() as url:
+        yield url
 
 
 def truncate_all(engine: Engine) -> None:

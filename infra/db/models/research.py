@@ -54,7 +54,7 @@ class WalkForwardRun(Base):
 
 class WalkForwardFold(Base):
     __tablename__ = "walk_forward_folds"
-    __table_args__ = (UniqueConstraint("run_id", "fold"),)
+    __table_args__ = (UniqueConstraint("run_id", "fold", name="uq_walk_forward_folds_run_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("walk_forward_runs.id", ondelete="CASCADE"))
@@ -73,7 +73,7 @@ class WalkForwardDay(Base):
     """The stitched out-of-sample series: exposure decided at the close of `date`, return earned that day."""
 
     __tablename__ = "walk_forward_days"
-    __table_args__ = (UniqueConstraint("run_id", "date"),)
+    __table_args__ = (UniqueConstraint("run_id", "date", name="uq_walk_forward_days_run_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("walk_forward_runs.id", ondelete="CASCADE"))
