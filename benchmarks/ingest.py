@@ -127,7 +127,7 @@ def main() -> int:
         again_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        read_validated("bars", args.file, TODAY)
+        read_validated("bars", args.file, TODAY, engine)
         read_s = time.perf_counter() - t0
 
         per_row, _ = baseline(engine, args.file)

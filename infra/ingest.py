@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert
 
 from domain.errors import InputError
 from infra.db.models.market import IngestLog, QuarantinedRow
-from infra.market_store import STORES
+from infra.market_store import STORES, bars_before
 from infra.readers import READERS
 from infra.validation import Violations, find_violations
 
@@ -43,9 +43,12 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_validated(kind: str, path: Path, today: dt.date, **options) -> tuple[pd.DataFrame, Violations]:
+def read_validated(kind: str, path: Path, today: dt.date, engine: Engine | None = None,
+                   **options) -> tuple[pd.DataFrame, Violations]:
+    """Read and validate; with `engine`, bars are also checked against the stored bar before each symbol."""
     frame = READERS[kind](path, **options)
-    return frame, find_violations(kind, frame, path, today)
+    prior = bars_before(engine, frame) if engine is not None and kind == "bars" else None
+    return frame, find_violations(kind, frame, path, today, prior_bars=prior)
 
 
 def _log(engine: Engine, path: Path, digest: str, kind: str, status: str, rows: int = 0,
@@ -74,7 +77,7 @@ def ingest_file(
     path = Path(path)
     digest = fingerprint(path) if path.is_file() else ""
     try:
-        frame, violations = read_validated(kind, path, today, **options)
+        frame, violations = read_validated(kind, path, today, engine, **options)
     except InputError as exc:
         _log(engine, path, digest, kind, "rejected", error=str(exc))
         raise

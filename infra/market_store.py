@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from infra.db.models.market import DailyBar, Instrument, OptionQuote, YieldObservation
 from infra.db.upsert import ensure_present, upsert_frame
@@ -46,6 +46,32 @@ def store_option_quotes(conn: Connection, quotes: pd.DataFrame, source: str) -> 
 
 
 STORES = {"bars": store_bars, "yields": store_yields, "options": store_option_quotes}
+_SYMBOLS_PER_QUERY = 200  # keeps the OR chain well inside SQLite's expression depth limit
+
+
+def bars_before(engine: Engine, bars: pd.DataFrame) -> pd.DataFrame:
+    """For each symbol of `bars`, the last stored bar dated before that symbol's first bar in `bars`.
+
+    Columns symbol, date (datetime64), close, adj_close: what a one-day file's closes are compared with.
+    """
+    firsts = bars.dropna(subset=["symbol", "date"]).groupby("symbol", observed=True)["date"].min()
+    found = []
+    for start in range(0, len(firsts), _SYMBOLS_PER_QUERY):
+        chunk = firsts.iloc[start : start + _SYMBOLS_PER_QUERY]
+        latest = (
+            select(DailyBar.symbol, func.max(DailyBar.date).label("date"))
+            .where(or_(*[and_(DailyBar.symbol == str(s), DailyBar.date < d.date()) for s, d in chunk.items()]))
+            .group_by(DailyBar.symbol)
+            .subquery()
+        )
+        stmt = select(DailyBar.symbol, DailyBar.date, DailyBar.close, DailyBar.adj_close).join(
+            latest, and_(DailyBar.symbol == latest.c.symbol, DailyBar.date == latest.c.date)
+        )
+        found.append(_frame(engine, stmt))
+    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
+        columns=["symbol", "date", "close", "adj_close"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
 
 
 def _frame(engine: Engine, stmt) -> pd.DataFrame:

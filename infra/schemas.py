@@ -55,10 +55,48 @@ def rule_text(check: str, column: str | None) -> str:
 
 
 VALIDATION_DAY: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("validation_day", default=None)
+# The stored bar before each symbol's first row in the batch (symbol, date, close, adj_close), if any.
+PRIOR_BARS: contextvars.ContextVar[pd.DataFrame | None] = contextvars.ContextVar("prior_bars", default=None)
 
 
 def _today(_df: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(VALIDATION_DAY.get() or dt.date.today())
+
+
+def _symbol_codes(symbols: pd.Series, prior: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    categories = symbols.cat.categories if isinstance(symbols.dtype, pd.CategoricalDtype) \
+        else pd.Index(symbols.dropna().unique())
+    codes = symbols.cat.codes.to_numpy() if isinstance(symbols.dtype, pd.CategoricalDtype) \
+        else categories.get_indexer(symbols)
+    return codes, categories.get_indexer(prior.astype(object))
+
+
+def _no_unexplained_jump(df: pd.DataFrame, prior: pd.DataFrame | None) -> np.ndarray:
+    """Per row of `df`: its close is within 4x of the symbol's previous close, or a split or distribution
+    explains the move. The previous close is the row before in `df`, or for a symbol's first row the stored
+    bar in `prior` (so a one-day file is checked too)."""
+    prior = prior if prior is not None else pd.DataFrame(columns=["symbol", "date", "close", "adj_close"])
+    codes, prior_codes = _symbol_codes(df["symbol"], prior["symbol"])
+    known = prior_codes >= 0  # a stored symbol the file does not mention has nothing to compare
+    symbol = np.r_[prior_codes[known], codes]
+    dates = np.r_[prior["date"].to_numpy(dtype="datetime64[ns]")[known], df["date"].to_numpy(dtype="datetime64[ns]")]
+    order = np.lexsort((dates, symbol))
+    same_symbol = np.r_[False, symbol[order][1:] == symbol[order][:-1]]
+
+    def move(column: str) -> np.ndarray:
+        price = np.r_[prior[column].to_numpy(dtype=float)[known], df[column].to_numpy(dtype=float)][order]
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero prices are the gt(0) rule's to report
+            ratio = price[1:] / price[:-1]
+            return np.where(same_symbol, np.r_[1.0, np.maximum(ratio, 1.0 / ratio)], 1.0)
+
+    big = move("close")
+    suspect = np.flatnonzero(big > MAX_DAILY_RATIO)
+    split = np.isclose(big[suspect, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
+    # a distribution (KDP's 2018 special dividend) moves the quoted close, not the total-return close
+    distribution = move("adj_close")[suspect] <= MAX_DAILY_RATIO
+    ok = np.ones(len(symbol), dtype=bool)
+    ok[order[suspect]] = split | distribution
+    return ok[int(known.sum()):]
 
 
 def _inside(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
@@ -103,25 +141,7 @@ class BarsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check
     def no_unexplained_jump(cls, df: pd.DataFrame) -> pd.Series:
-        symbol = df["symbol"].cat.codes.to_numpy() if isinstance(df["symbol"].dtype, pd.CategoricalDtype) \
-            else pd.factorize(df["symbol"])[0]
-        order = np.lexsort((df["date"].to_numpy(), symbol))
-        same_symbol = np.r_[False, symbol[order][1:] == symbol[order][:-1]]
-
-        def move(column: str) -> np.ndarray:
-            price = df[column].to_numpy()[order]
-            with np.errstate(divide="ignore", invalid="ignore"):  # zero prices are the gt(0) rule's to report
-                ratio = price[1:] / price[:-1]
-                return np.where(same_symbol, np.r_[1.0, np.maximum(ratio, 1.0 / ratio)], 1.0)
-
-        big = move("close")
-        suspect = np.flatnonzero(big > MAX_DAILY_RATIO)
-        split = np.isclose(big[suspect, None], SPLIT_RATIOS[None, :], rtol=0.02).any(axis=1)
-        # a distribution (KDP's 2018 special dividend) moves the quoted close, not the total-return close
-        distribution = move("adj_close")[suspect] <= MAX_DAILY_RATIO
-        ok = np.ones(len(df), dtype=bool)
-        ok[order[suspect]] = split | distribution
-        return pd.Series(ok, index=df.index)
+        return pd.Series(_no_unexplained_jump(df, PRIOR_BARS.get()), index=df.index)
 
     class Config:
         strict = True

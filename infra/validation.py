@@ -10,7 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from domain.errors import InputError
-from infra.schemas import SCHEMAS, VALIDATION_DAY, rule_text
+from infra.schemas import PRIOR_BARS, SCHEMAS, VALIDATION_DAY, rule_text
 
 MAX_LISTED = 5
 
@@ -36,10 +36,15 @@ class Violations:
         return f"{source}: rejected, {len(grouped)} bad row(s): {listed}{more}; nothing written"
 
 
-def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: dt.date) -> Violations:
-    """Validate `frame` against the `kind` model (lazy, every rule); a frame-level problem raises InputError."""
+def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: dt.date,
+                    prior_bars: pd.DataFrame | None = None) -> Violations:
+    """Validate `frame` against the `kind` model (lazy, every rule); a frame-level problem raises InputError.
+
+    `prior_bars` (bars only): the stored bar before each symbol's first row, for the price-jump rule.
+    """
     schema = SCHEMAS[kind]
     token = VALIDATION_DAY.set(today)
+    prior_token = PRIOR_BARS.set(prior_bars)
     try:
         schema.validate(frame, lazy=True)
         return Violations(pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)}))
@@ -47,6 +52,7 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
         cases = exc.failure_cases
     finally:
         VALIDATION_DAY.reset(token)
+        PRIOR_BARS.reset(prior_token)
     row_level = cases[cases["index"].notna()]
     frame_level = cases[cases["index"].isna()]
     if not frame_level.empty:

@@ -10,7 +10,7 @@ from prefect.artifacts import create_table_artifact
 
 from domain.errors import InputError
 from infra.db.engine import app_engine
-from infra.market_store import STORES
+from infra.market_store import STORES, bars_before
 from infra.providers import SourceFile, source_from_settings
 from infra.settings import get_settings
 from infra.validation import find_violations
@@ -30,7 +30,8 @@ def validate_market_data(files: list[SourceFile], today: dt.date) -> None:
     """Every file passes its pandera model, or the whole batch is refused with the rows and rules named."""
     problems = []
     for item in files:
-        violations = find_violations(item.kind, item.frame, item.path, today)
+        prior = bars_before(app_engine(), item.frame) if item.kind == "bars" else None
+        violations = find_violations(item.kind, item.frame, item.path, today, prior_bars=prior)
         if violations:
             problems.append((item, violations))
     if not problems:

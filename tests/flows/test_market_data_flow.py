@@ -93,6 +93,26 @@ def test_a_bad_row_refuses_the_whole_date(app_env, source):
     assert market_data(dt.date(2024, 7, 3), today=TODAY)["rows"]["bars"] == 4
 
 
+def test_a_days_close_far_from_yesterdays_stored_one_refuses_the_date(app_env, source):
+    engine = get_engine(app_env)
+    market_data(dt.date(2024, 7, 1), today=TODAY)
+    before = counts(engine)
+    # SPY's 2024-07-02 bar at 7.3x every price: consistent with itself, and the day's file has one SPY row, so
+    # only the comparison with the stored 2024-07-01 close can catch it
+    path = source / "bars" / "SPY.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].lower().split(",")
+    line = next(i for i, row in enumerate(lines) if row.startswith("2024-07-02")) + 1
+    cells = lines[line - 1].split(",")
+    for column in {"open", "high", "low", "close", "adj close"} & set(header):
+        cells[header.index(column)] = str(float(cells[header.index(column)]) * 7.3)
+    lines[line - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"SPY\.csv: rejected, 1 bad row\(s\): row {line} \(close moved more than 4x"):
+        market_data(dt.date(2024, 7, 2), today=TODAY)
+    assert counts(engine) == before
+
+
 def test_a_date_without_data_loads_nothing(app_env, source):
     result = market_data(dt.date(2024, 7, 4), today=TODAY)  # Independence Day: no bars, FRED blank
     assert result["rows"] == {} and result["written"] == {}

@@ -290,3 +290,36 @@ def test_the_close_only_tlt_file_is_refused_with_one_clear_line(sqlite_url):
         ingest_file(get_engine(sqlite_url), "bars", path, today=TODAY)
     assert str(info.value) == f"{path}: line 1: bars file lacks column(s) open, high, low, volume (has date, close)"
 
+
+
+# --- a one-day file is checked against the stored history, not only against itself ---------------------------
+
+def one_day(close: float, adj_close: float | None = None, day: str = "2024-07-08") -> str:
+    adj = close if adj_close is None else adj_close
+    return f"date,open,high,low,close,adj_close,volume\n{day},{close},{close * 1.01},{close * 0.99},{close},{adj},500\n"
+
+
+def test_a_one_day_file_whose_close_jumps_from_the_stored_one_is_refused(engine, tmp_path):
+    ingest_file(engine, "bars", write(tmp_path / "SPY.csv", BARS), today=TODAY)  # last stored close 104.0
+    with pytest.raises(InputError, match=r"SPY_day\.csv: rejected, 1 bad row\(s\): row 2 \(close moved more than 4x"):
+        ingest_file(engine, "bars", write(tmp_path / "SPY_day.csv", one_day(760.0)), today=TODAY)  # 7.3x: no split ratio
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(DailyBar)) == 4
+
+
+@pytest.mark.parametrize("close, adj_close", [(52.0, 52.0), (20.8, 20.8), (10.0, 103.0)],
+                         ids=["2-for-1 split", "5-for-1 split", "distribution (adjusted close steady)"])
+def test_a_one_day_move_a_split_or_distribution_explains_loads(engine, tmp_path, close, adj_close):
+    ingest_file(engine, "bars", write(tmp_path / "SPY.csv", BARS), today=TODAY)
+    report = ingest_file(engine, "bars", write(tmp_path / "SPY_day.csv", one_day(close, adj_close)), today=TODAY)
+    assert report.written == 1
+
+
+def test_only_the_bar_before_the_files_first_day_counts(engine, tmp_path):
+    ingest_file(engine, "bars", write(tmp_path / "SPY.csv", BARS), today=TODAY)
+    # a correction of old history at 7x the level of today compares with the bar before it (none), not with today's
+    report = ingest_file(engine, "bars", write(tmp_path / "SPY_old.csv", one_day(760.0, day="2024-06-28")),
+                         today=TODAY)
+    assert report.written == 1
+    # another symbol's history is not this symbol's
+    assert ingest_file(engine, "bars", write(tmp_path / "QQQ.csv", one_day(760.0)), today=TODAY).written == 1
