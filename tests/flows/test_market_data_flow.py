@@ -36,6 +36,18 @@ def make_source(root: Path, start: str = START, end: str = END) -> Path:
     return root
 
 
+def edit_row(path: Path, day: str, edit) -> int:
+    """Apply `edit` to the cells (by lower-case column name) of the row dated `day`; returns its line number."""
+    lines = path.read_text().splitlines()
+    header = lines[0].lower().split(",")
+    line = next(i for i, row in enumerate(lines) if row.startswith(day)) + 1
+    cell = dict(zip(header, lines[line - 1].split(",")))
+    edit(cell)
+    lines[line - 1] = ",".join(cell[column] for column in header)
+    path.write_text("\n".join(lines) + "\n")
+    return line
+
+
 def use_source(monkeypatch, root: Path) -> None:
     monkeypatch.setenv("QUANTOPS_DATA_SOURCE", f"dir:{root}")
     reset_settings_cache()
@@ -78,12 +90,11 @@ def test_a_bad_row_refuses_the_whole_date(app_env, source):
     before = counts(engine)
     # break TLT's 2024-07-02 bar (high below low); every other file for that date is good
     path = source / "bars" / "TLT.csv"
-    lines = path.read_text().splitlines()
-    line = next(i for i, row in enumerate(lines) if row.startswith("2024-07-02")) + 1
-    cells = lines[line - 1].split(",")
-    cells[2], cells[3] = cells[3], cells[2]  # Date,Open,High,Low,...: swap high and low
-    lines[line - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
+
+    def swap_high_and_low(cell: dict[str, str]) -> None:
+        cell["high"], cell["low"] = cell["low"], cell["high"]
+
+    line = edit_row(path, "2024-07-02", swap_high_and_low)
     with pytest.raises(InputError) as info:
         market_data(dt.date(2024, 7, 2), today=TODAY)
     message = str(info.value)
@@ -100,14 +111,12 @@ def test_a_days_close_far_from_yesterdays_stored_one_refuses_the_date(app_env, s
     # SPY's 2024-07-02 bar at 7.3x every price: consistent with itself, and the day's file has one SPY row, so
     # only the comparison with the stored 2024-07-01 close can catch it
     path = source / "bars" / "SPY.csv"
-    lines = path.read_text().splitlines()
-    header = lines[0].lower().split(",")
-    line = next(i for i, row in enumerate(lines) if row.startswith("2024-07-02")) + 1
-    cells = lines[line - 1].split(",")
-    for column in {"open", "high", "low", "close", "adj close"} & set(header):
-        cells[header.index(column)] = str(float(cells[header.index(column)]) * 7.3)
-    lines[line - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
+
+    def scale_prices(cell: dict[str, str]) -> None:
+        for column in {"open", "high", "low", "close", "adj close"} & set(cell):
+            cell[column] = str(float(cell[column]) * 7.3)
+
+    line = edit_row(path, "2024-07-02", scale_prices)
     with pytest.raises(InputError, match=rf"SPY\.csv: rejected, 1 bad row\(s\): row {line} \(close moved more than 4x"):
         market_data(dt.date(2024, 7, 2), today=TODAY)
     assert counts(engine) == before
