@@ -79,7 +79,7 @@ def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     assert _count(research_db, WalkForwardDay) == len(days)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", "postgres"], indirect=True)
 def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_path, monkeypatch):
     from flows.daily import daily
     from flows.retrain import retrain
