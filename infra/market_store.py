@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 
 from infra.db.models.market import DailyBar, Instrument, OptionQuote, YieldObservation
 from infra.db.upsert import ensure_present, upsert_frame
@@ -57,17 +57,16 @@ def bars_before(engine: Engine, bars: pd.DataFrame) -> pd.DataFrame:
     firsts = bars.dropna(subset=["symbol", "date"]).groupby("symbol", observed=True)["date"].min()
     found = []
     for start in range(0, len(firsts), _SYMBOLS_PER_QUERY):
-        chunk = firsts.iloc[start : start + _SYMBOLS_PER_QUERY]
-        latest = (
-            select(DailyBar.symbol, func.max(DailyBar.date).label("date"))
-            .where(or_(*[and_(DailyBar.symbol == str(s), DailyBar.date < d.date()) for s, d in chunk.items()]))
-            .group_by(DailyBar.symbol)
-            .subquery()
-        )
-        stmt = select(DailyBar.symbol, DailyBar.date, DailyBar.close, DailyBar.adj_close).join(
-            latest, and_(DailyBar.symbol == latest.c.symbol, DailyBar.date == latest.c.date)
-        )
-        found.append(_frame(engine, stmt))
+        # one index probe per symbol (latest date before its first), not a scan of its whole history
+        latest = [
+            and_(DailyBar.symbol == str(symbol), DailyBar.date == (
+                select(DailyBar.date).where(DailyBar.symbol == str(symbol), DailyBar.date < first.date())
+                .order_by(DailyBar.date.desc()).limit(1).scalar_subquery()
+            ))
+            for symbol, first in firsts.iloc[start : start + _SYMBOLS_PER_QUERY].items()
+        ]
+        found.append(_frame(engine, select(DailyBar.symbol, DailyBar.date, DailyBar.close, DailyBar.adj_close)
+                            .where(or_(*latest))))
     frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
         columns=["symbol", "date", "close", "adj_close"])
     frame["date"] = pd.to_datetime(frame["date"])
