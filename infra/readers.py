@@ -97,14 +97,15 @@ def read_csv_table(path: Path, *, text_columns: frozenset[str] = frozenset()) ->
         raise InputError(f"{path}: line 1: expected a comma-separated header{detail}")
     coded = pa.dictionary(pa.int32(), pa.string())
     try:
-        table = pacsv.read_csv(
-            _text_stream(path),
-            read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
-            convert_options=pacsv.ConvertOptions(
-                column_types={raw: coded for raw in _header_names(header) if normalise_column(raw) in text_columns},
-                null_values=NULL_TEXT, strings_can_be_null=True, quoted_strings_can_be_null=True,
-            ),
-        )
+        with _text_stream(path) as stream:
+            table = pacsv.read_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={raw: coded for raw in _header_names(header) if normalise_column(raw) in text_columns},
+                    null_values=NULL_TEXT, strings_can_be_null=True, quoted_strings_can_be_null=True,
+                ),
+            )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise InputError(f"{path}: not a well-formed CSV file ({first})") from None
