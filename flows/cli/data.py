@@ -6,16 +6,16 @@ import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from domain.errors import InputError
 from infra.db.engine import app_engine
 from infra.db.migrate import upgrade
 from infra.ingest import ingest_file
 from infra.settings import get_settings
-from flows.cli.render import database_label
+from flows.cli.render import database_label, make_console
 
-console = Console()
+console = make_console()
+errors = make_console(stderr=True, soft_wrap=True)
 db_app = typer.Typer(help="Application database.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Validate and load vendor files (a file with any bad row writes nothing).",
                          no_args_is_help=True)
@@ -26,7 +26,7 @@ def db_upgrade() -> None:
     """Create or migrate the application database to the latest schema."""
     url = get_settings().resolved_database_url
     revision = upgrade(url)
-    console.print(f"database {database_label(url)} at revision [bold]{revision}[/]")
+    console.print(f"database {database_label(url)} at revision {revision}", soft_wrap=True)
 
 
 def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
@@ -38,7 +38,7 @@ def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
             report = ingest_file(engine, kind, path, today=dt.date.today(), quarantine=quarantine, **options)
         except InputError as exc:
             failures += 1
-            console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
+            errors.print(f"error: {exc}")
             continue
         console.print(report.describe(), soft_wrap=True, highlight=False)
         if report.quarantined:

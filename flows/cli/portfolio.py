@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.errors import InputError
 from domain.portfolio.positions import SpreadPosition, StockPosition, make_credit_spread
 from infra import portfolio_store as store
 from infra.db.engine import app_engine, transaction
+from flows.cli.render import make_console
 
-console = Console()
+console = make_console()
 positions_app = typer.Typer(help="Option spreads and stock/ETF positions: add, list, close.", no_args_is_help=True)
 nav_app = typer.Typer(help="NAV: set an external NAV (e.g. the administrator's), show the daily NAV.",
                       no_args_is_help=True)

@@ -5,9 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from infra.db.engine import normalise_url
+
+
+def make_console(**options) -> Console:
+    """A console that prints text as given: a file name or rule like `[low, high]` is not rich markup."""
+    return Console(markup=False, highlight=False, **options)
 
 
 def database_label(url: str) -> str:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain import metrics as metric_fns
@@ -18,10 +17,10 @@ from infra.model_store import model_runs, promote_manually
 from infra.reporting.tearsheet import render_tearsheet
 from infra.research_store import latest_walk_forward
 from infra.settings import get_settings
-from flows.cli.render import parse_date
+from flows.cli.render import parse_date, make_console
 from flows.cli.runs import _progress
 
-console = Console()
+console = make_console()
 models_app = typer.Typer(help="Trained models: list them, promote one by hand.", no_args_is_help=True)
 STRATEGY = typer.Option("vol_regime", "--strategy", help="Strategy name.")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from domain.calendar import sessions_between
@@ -14,9 +13,9 @@ from infra.db.migrate import upgrade
 from infra.ingest import ingest_file
 from infra.providers import FileDropSource
 from infra.settings import SAMPLE_DIR, get_settings
-from flows.cli.render import database_label, parse_date
+from flows.cli.render import database_label, parse_date, make_console
 
-console = Console()
+console = make_console()
 DEMO_SESSIONS = 20
 
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from domain.errors import InputError
@@ -26,9 +25,10 @@ from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
 from domain.tlt.optimize import RANKING_METRICS, optimize_exits
 from domain.tlt.params import TltOverlayParams
 from domain.tlt.spreads import BEAR_CALL, BULL_PUT, select_spread, spread_kind
+from flows.cli.render import make_console
 
 app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
-console = Console(width=110)
+console = make_console(width=110)
 
 
 def _params() -> TltOverlayParams:

@@ -74,7 +74,7 @@ def test_symbol_option(app_env, tmp_path):
 
 BAD = {
     "bars": ("SPY.csv", BARS.replace("2024-07-02,102.0,103.0,100.0,101.0", "2024-07-02,102.0,99.0,100.0,101.0"),
-             "row 3", "high >= low"),
+             "row 3", "close within [low, high]; high >= low; open within [low, high])"),
     "yields": ("DGS30.csv", YIELDS.replace("4.50", "250"), "row 4", "yield must be within"),
     "options": ("TLT.csv", OPTIONS.replace("2024-08-16", "2024-06-21"), "row 2", "expiration after the quote date"),
 }
@@ -93,6 +93,7 @@ def test_a_bad_file_is_one_error_line_and_writes_nothing(app_env, tmp_path, kind
     assert "Traceback" not in result.output
     [line] = lines(result.output)
     assert line.startswith(f"error: {path}: rejected, 1 bad row(s): {row} (") and rule in line
+    assert lines(result.stderr) == [line]  # errors on stderr, printed as text (no rich markup eats `[low, high]`)
     assert counts(app_env) == before
     assert statuses(app_env) == ["loaded", "rejected"]
 
