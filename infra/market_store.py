@@ -73,6 +73,15 @@ def bars_before(engine: Engine, bars: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _dated_between(stmt, column, start: dt.date | None, end: dt.date | None):
+    """`stmt` limited to start <= column <= end; a missing bound is open."""
+    if start is not None:
+        stmt = stmt.where(column >= start)
+    if end is not None:
+        stmt = stmt.where(column <= end)
+    return stmt
+
+
 def _frame(engine: Engine, stmt) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql(stmt, conn)
@@ -85,10 +94,7 @@ def load_bars(
     stmt = select(*[c for c in DailyBar.__table__.c if c.name != "id"]).order_by(DailyBar.symbol, DailyBar.date)
     if symbols is not None:
         stmt = stmt.where(DailyBar.symbol.in_(list(symbols)))
-    if start is not None:
-        stmt = stmt.where(DailyBar.date >= start)
-    if end is not None:
-        stmt = stmt.where(DailyBar.date <= end)
+    stmt = _dated_between(stmt, DailyBar.date, start, end)
     frame = _frame(engine, stmt)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
@@ -107,10 +113,7 @@ def load_yields(engine: Engine, series: Iterable[str], start: dt.date | None = N
     stmt = select(YieldObservation.series, YieldObservation.date, YieldObservation.value).where(
         YieldObservation.series.in_(list(series))
     )
-    if start is not None:
-        stmt = stmt.where(YieldObservation.date >= start)
-    if end is not None:
-        stmt = stmt.where(YieldObservation.date <= end)
+    stmt = _dated_between(stmt, YieldObservation.date, start, end)
     frame = _frame(engine, stmt)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.pivot(index="date", columns="series", values="value").sort_index()
@@ -121,10 +124,7 @@ def load_option_quotes(engine: Engine, underlying: str, quote_date: dt.date | No
     stmt = select(*[c for c in OptionQuote.__table__.c if c.name != "id"]).where(OptionQuote.underlying == underlying)
     if quote_date is not None:
         stmt = stmt.where(OptionQuote.quote_date == quote_date)
-    if start is not None:
-        stmt = stmt.where(OptionQuote.quote_date >= start)
-    if end is not None:
-        stmt = stmt.where(OptionQuote.quote_date <= end)
+    stmt = _dated_between(stmt, OptionQuote.quote_date, start, end)
     frame = _frame(engine, stmt)
     for column in ("quote_date", "expiration"):
         frame[column] = pd.to_datetime(frame[column])

@@ -51,17 +51,17 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def _upsert_generic(conn: Connection, table: Table, frame: pd.DataFrame, keys: Sequence[str],
                     constants: dict[str, object]) -> int:
     values = [c for c in [*frame.columns, *constants] if c not in keys]
+    stmt = sqlite_insert(table)
+    if values:
+        changed = or_(*[table.c[c].is_not(stmt.excluded[c]) for c in values])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in values}, where=changed
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     written = 0
     for start in range(0, len(frame), SQLITE_CHUNK_ROWS):
         chunk = [{**row, **constants} for row in _records(frame.iloc[start : start + SQLITE_CHUNK_ROWS])]
-        stmt = sqlite_insert(table)
-        if values:
-            changed = or_(*[table.c[c].is_not(stmt.excluded[c]) for c in values])
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={c: stmt.excluded[c] for c in values}, where=changed
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         written += conn.execute(stmt, chunk).rowcount
     return written
 
