@@ -1,0 +1,145 @@
+"""The one interface every strategy exposes, in the spirit of scikit-learn's estimators.
+
+A strategy is a small object whose parameters come in through the constructor (a frozen dataclass loaded
+from ``config/<name>.yaml``); it has no side effects. The flows reach it only through
+``domain.strategies.registry`` and never import a strategy by name.
+
+Life cycle::
+
+    strategy = registry.create(name, params)           # params: the strategy's frozen dataclass
+    dataset = strategy.prepare(inputs)                  # causal features + labels, label horizon declared
+    folds = strategy.folds(dataset, start, end)         # walk-forward folds (domain.walk_forward.make_folds)
+    results = [strategy.run_fold(f, dataset, seed) for f in folds]   # each fold independent, picklable
+    report = strategy.assemble(results, dataset)        # stitched out-of-sample WalkForwardResult
+    fitted = strategy.fit(dataset, as_of, seed)         # the production model, picklable
+    targets = strategy.decide(fitted, inputs, as_of, book)   # what it wants held after as_of's close
+
+``Targets`` has four shapes (a strategy uses one): one asset's exposure and a long/short book of stocks are
+both ``weights`` (signed fractions of the strategy's capital per instrument); option spreads are
+``spreads`` (proposals the book sizes and turns into orders); an allocator's weights over other strategies'
+legs are ``leg_weights``. Everything a strategy decided but that is not an order (forecast, filters,
+probabilities) goes in ``details``, which is stored with the decision.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from domain.walk_forward import Fold, FoldResult
+
+TARGET_KINDS = ("exposure", "book", "spreads", "legs")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a strategy reads. ``symbols``: adjusted daily bars by symbol (e.g. QQQ, SPY, ^VIX);
+    ``universe``: the stock universe panel; ``yields``: FRED series ids; ``option_chains``: underlyings
+    whose stored chains it reads; ``legs``: names of other strategies (or ``buy_and_hold:SYM``) whose daily
+    return streams it allocates over; ``history_days``: sessions of history ``decide`` needs before as_of."""
+
+    symbols: tuple[str, ...] = ()
+    universe: bool = False
+    yields: tuple[str, ...] = ()
+    option_chains: tuple[str, ...] = ()
+    legs: tuple[str, ...] = ()
+    history_days: int = 400
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Market data dated <= ``as_of`` as loaded by infra for a strategy's ``Needs``.
+
+    ``bars``: symbol -> adjusted OHLCV frame (DatetimeIndex; columns open, high, low, close, volume);
+    ``universe``: long frame (date, symbol, open, high, low, close, volume) or None;
+    ``yields``: wide frame (DatetimeIndex x series id, decimals) or None;
+    ``options``: underlying -> option quotes frame (the stored chain layout);
+    ``legs``: leg name -> daily return Series (and, where a leg has it, ``<name>:confidence``);
+    ``fingerprint``: hash of everything above, stored with any model fitted on it."""
+
+    as_of: pd.Timestamp
+    bars: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    universe: pd.DataFrame | None = None
+    yields: pd.DataFrame | None = None
+    options: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    legs: Mapping[str, pd.Series] = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class SpreadProposal:
+    """One proposed option credit spread (prices per share, ``contracts`` already sized)."""
+
+    underlying: str
+    option_type: str  # 'put' | 'call'
+    short_strike: float
+    long_strike: float
+    expiration: pd.Timestamp
+    credit: float
+    contracts: int
+    pop: float | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a strategy wants held from the close of ``as_of`` on. ``kind`` is one of TARGET_KINDS.
+
+    ``weights``: instrument -> signed fraction of the strategy's capital ("exposure": one instrument;
+    "book": many). Instruments absent from ``weights`` are to be flat. ``spreads``: proposals ("spreads").
+    ``leg_weights``: leg name -> weight, summing to 1 ("legs"). ``details``: diagnostics, stored."""
+
+    as_of: pd.Timestamp
+    kind: str
+    weights: Mapping[str, float] = field(default_factory=dict)
+    spreads: tuple[SpreadProposal, ...] = ()
+    leg_weights: Mapping[str, float] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in TARGET_KINDS:
+            raise ValueError(f"Targets.kind must be one of {TARGET_KINDS}, got {self.kind!r}")
+
+
+class Strategy(ABC):
+    """Base class of every strategy. Subclasses set ``name``, ``params_type`` and ``needs`` and implement
+    the abstract methods; ``params`` is the frozen dataclass instance given to the constructor."""
+
+    name: ClassVar[str]
+    params_type: ClassVar[type]
+    target_kind: ClassVar[str] = "exposure"
+
+    def __init__(self, params: Any | None = None) -> None:
+        self.params = params if params is not None else self.params_type()
+
+    @property
+    @abstractmethod
+    def needs(self) -> Needs: ...
+
+    @abstractmethod
+    def prepare(self, inputs: Inputs) -> Any:
+        """Causal features and labels over everything in ``inputs`` (a value dated D uses data <= D)."""
+
+    @abstractmethod
+    def folds(self, dataset: Any, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Fold, ...]:
+        """Walk-forward folds whose test windows cover [start, end], purged for the label horizon."""
+
+    @abstractmethod
+    def run_fold(self, fold: Fold, dataset: Any, seed: int) -> FoldResult:
+        """Tune on the fold's validation window, refit, and predict its test window. Pure and picklable."""
+
+    @abstractmethod
+    def assemble(self, results: list[FoldResult], dataset: Any) -> Any:
+        """Stitch fold results into one out-of-sample result (per_fold, daily, summary, benchmark, notes)."""
+
+    @abstractmethod
+    def fit(self, dataset: Any, as_of: pd.Timestamp, seed: int) -> Any:
+        """The production model fitted on data <= as_of (picklable; stored with provenance)."""
+
+    @abstractmethod
+    def decide(self, fitted: Any, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
+        """Targets for the next session, from data dated <= as_of and the strategy's current book."""
