@@ -28,9 +28,6 @@ from domain.strategies.allocator.params import AllocatorParams
 from domain.strategies.allocator.policy import allocation_returns, fold_metrics, smooth
 from domain.walk_forward import Fold, FoldResult, fold_seed, make_folds
 
-MIN_INNER_TRAIN = 252
-
-
 @dataclass(frozen=True)
 class InnerSplit:
     train_start: pd.Timestamp
@@ -39,17 +36,18 @@ class InnerSplit:
     validation_end: pd.Timestamp
 
 
-def inner_splits(train_index: pd.DatetimeIndex, n_folds: int, validation_days: int, gap: int) -> list[InnerSplit]:
+def inner_splits(train_index: pd.DatetimeIndex, n_folds: int, validation_days: int, gap: int,
+                 min_train: int = 252) -> list[InnerSplit]:
     """The ``n_folds`` most recent validation blocks of ``validation_days`` sessions inside an outer training
-    window, each preceded by ``gap`` dropped sessions; blocks whose training would be shorter than a year
-    are left out."""
+    window, each preceded by ``gap`` dropped sessions; blocks whose training would be shorter than
+    ``min_train`` sessions are left out."""
     m = len(train_index)
     out = []
     for i in range(n_folds):
         v_end = m - 1 - i * validation_days
         v_start = v_end - validation_days + 1
         t_end = v_start - 1 - gap
-        if t_end + 1 < MIN_INNER_TRAIN:
+        if t_end + 1 < min_train:
             break
         out.append(InnerSplit(train_index[0], train_index[t_end], train_index[v_start], train_index[v_end]))
     return out[::-1]
@@ -96,7 +94,7 @@ def inner_search(fold: Fold, data: AllocatorData, params: AllocatorParams, seed:
     (ties: the earlier configuration)."""
     s = params.search
     train_idx = data.usable[fold.train_mask(data.usable)]
-    splits = inner_splits(train_idx, s.inner_folds, s.inner_validation_days, params.gap)
+    splits = inner_splits(train_idx, s.inner_folds, s.inner_validation_days, params.gap, s.min_inner_train_days)
     if not splits:
         return default_config(params), {"tuned": False, "reason": "outer training window too short"}
     stats: dict[Config, list[dict]] = {}

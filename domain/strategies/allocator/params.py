@@ -150,6 +150,7 @@ class SearchParams:
     # folds (4 = yearly for quarterly folds) and its choice is kept until the next; each quarter still
     # refits, re-blends and re-calibrates. 1 = search in every quarter (4x the run time).
     retune_every: int = 4
+    min_inner_train_days: int = 252  # an inner fold with less training than this is left out
 
     def __post_init__(self) -> None:
         for name in ("num_leaves", "lambda_dd", "lambda_tc", "horizon", "alpha"):
