@@ -4,6 +4,8 @@ sanity checks of the fitted model, and the acceptance gates against the baseline
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -66,7 +68,7 @@ def deflated_sharpe_of(returns: np.ndarray, sharpe_variance: float, n_trials: in
 def importance_stability(importances: pd.DataFrame) -> dict[str, float]:
     """Spearman rank correlation of feature importances between consecutive folds (rows = folds)."""
     rows = importances.to_numpy(float)
-    rhos = [stats.spearmanr(a, b).statistic for a, b in zip(rows[:-1], rows[1:])]
+    rhos = [stats.spearmanr(a, b).statistic for a, b in itertools.pairwise(rows)]
     rhos = [r for r in rhos if np.isfinite(r)]
     if not rhos:
         return {"mean_rank_corr": float("nan"), "min_rank_corr": float("nan"), "pairs": 0}

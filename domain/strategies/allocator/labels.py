@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def weight_grid(step: float) -> np.ndarray:
-    n = int(round(1.0 / step))
+    n = round(1.0 / step)
     return np.round(np.linspace(0.0, 1.0, n + 1), 10)
 
 

@@ -28,6 +28,7 @@ from domain.strategies.allocator.params import AllocatorParams
 from domain.strategies.allocator.policy import allocation_returns, fold_metrics, smooth
 from domain.walk_forward import Fold, FoldResult, fold_seed, make_folds
 
+
 @dataclass(frozen=True)
 class InnerSplit:
     train_start: pd.Timestamp
