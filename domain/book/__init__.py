@@ -3,9 +3,9 @@
 over the same session function (``kernel.advance``)."""
 
 from domain.book.backtest import BookResult, run_book
-from domain.book.book import Book, Event, Fill, active_filters, rearm, step
+from domain.book.book import Book, Event, Fill, Order, active_filters, orders, rearm, step
 from domain.book.kernel import FLAG_NAMES
 from domain.book.rules import Rules
 
-__all__ = ["Book", "BookResult", "Event", "FLAG_NAMES", "Fill", "Rules", "active_filters", "rearm", "run_book",
+__all__ = ["Book", "BookResult", "Event", "FLAG_NAMES", "Fill", "Order", "Rules", "active_filters", "orders", "rearm", "run_book",
            "step"]

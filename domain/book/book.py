@@ -67,6 +67,9 @@ class Book:
     pending_cost: float = 0.0
     stopped_sessions: int = 0
     level: int = 0
+    gross_return: float = 0.0  # of the session that produced this book
+    cost: float = 0.0
+    flags: int = 0
 
     def __post_init__(self) -> None:
         if not self.capital > 0:
@@ -184,7 +187,36 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
     fills = fills_of(session, instruments, date, open_, close, rules)
     events = [Event(date, "missing_price", name) for name in missing]
     events += events_of(session, instruments, date, rules, previous_level)
-    return book_from_state(book, state, instruments, date), fills, events
+    after = book_from_state(book, state, instruments, date)
+    return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags), fills, events
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the desk must do for the next session: move ``instrument`` by ``weight_change`` of the book's
+    equity; ``quantity`` is estimated at ``reference_price`` (the decision's close)."""
+
+    instrument: str
+    weight_change: float
+    reference_price: float
+    notional: float
+    quantity: float
+
+
+def orders(before: Book, after: Book) -> list[Order]:
+    """The orders a step decided: the change from the previous decision's weights to the new ones."""
+    names = sorted(set(before.positions.index) | set(after.positions.index))
+    old = before.positions["pending"].reindex(names).fillna(0.0)
+    new = after.positions["pending"].reindex(names).fillna(0.0)
+    price = after.positions["last_close"].reindex(names)
+    out = []
+    for name in names:
+        change = float(new[name] - old[name])
+        if change != 0.0:
+            notional = change * after.equity
+            ref = float(price[name])
+            out.append(Order(name, change, ref, notional, notional / ref if ref > 0 else float("nan")))
+    return out
 
 
 def book_from_state(book: Book, state: State, instruments: list[str], date: pd.Timestamp) -> Book:
@@ -194,7 +226,10 @@ def book_from_state(book: Book, state: State, instruments: list[str], date: pd.T
                               "sessions_held": state.sessions_held.astype(np.int64),
                               "last_close": state.last_close},
                              index=pd.Index(instruments, name="instrument"))
-    keep = (positions["held"] != 0) | (positions["pending"] != 0)
+    # names exited today stay one more day (weight 0), so the exit's order has its price and shows
+    before = book.positions
+    was = ((before["held"] != 0) | (before["pending"] != 0)).reindex(positions.index, fill_value=False)
+    keep = (positions["held"] != 0) | (positions["pending"] != 0) | was
     return replace(book, as_of=date, positions=positions[keep], equity=state.equity, peak=state.peak,
                    pending_cost=state.pending_cost, stopped_sessions=state.stopped_sessions, level=state.level)
 

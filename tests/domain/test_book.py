@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domain.backtest import CostModel, OverlayParams, run_backtest
-from domain.book import Book, Rules, rearm, run_book, step
+from domain.book import Book, Rules, orders, rearm, run_book, step
 from domain.book.kernel import STOPPED, THROTTLED, TURNOVER_CAPPED
 from domain.errors import InputError
 from domain.strategies.base import Targets
@@ -100,8 +100,11 @@ def test_stop_loss_exits_a_long_at_the_close_that_breaches_it():
     assert fills[0].quantity == pytest.approx(0.5) and book.positions.loc["A", "entry_price"] == 100.0
     book, fills, events = step(book, _one(days[1], {"A": 0.5}), pd.DataFrame({"close": {"A": 95.5}}), rules)
     assert not events and book.weights["A"] == 0.5  # -4.5%: kept
+    before = book
     book, fills, events = step(book, _one(days[2], {"A": 0.5}), pd.DataFrame({"close": {"A": 94.9}}), rules)
-    assert [e.kind for e in events] == ["stop_loss"] and "A" not in book.positions.index
+    (order,) = orders(before, book)
+    assert (order.instrument, order.weight_change, order.reference_price) == ("A", -0.5, 94.9)
+    assert [e.kind for e in events] == ["stop_loss"] and "A" not in book.open_positions().index
     assert fills[0].weight_change == -0.5 and fills[0].price == 94.9
     # constant weight: rebalanced to 0.5 of equity at each close
     assert book.equity == pytest.approx(100.0 * (1 + 0.5 * -0.045) * (1 + 0.5 * (94.9 / 95.5 - 1)), rel=1e-12)
@@ -120,7 +123,7 @@ def test_short_stop_and_time_stop_count_sessions_held():
     # entered at the close of day 0; held sessions 1..6 -> time stop at the close of day 6
     assert exits == {"S": (6, "time_stop"), "L": (6, "time_stop")}
     # re-entered at day 7's close (the strategy still wants it), so it is held again with a new entry
-    assert book.positions.empty  # day 8 and 9 want nothing
+    assert book.open_positions().empty  # day 8 and 9 want nothing
 
 
 def test_throttle_stop_and_rearm_after_n_sessions_vs_operator():
