@@ -160,7 +160,8 @@ def book_days(engine: Engine, strategy: str, limit: int | None = None) -> pd.Dat
         stmt = stmt.limit(limit)
     with Session(engine) as s:
         rows = s.scalars(stmt).all()
-    cols = ["as_of", "stage", "equity", "pnl", "net_return", "cost", "drawdown", "level", "stopped_sessions", "filters"]
+    cols = ["as_of", "stage", "equity", "pnl", "net_return", "cost", "drawdown", "level", "stopped_sessions",
+            "filters"]
     frame = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=cols)
     return frame.iloc[::-1].reset_index(drop=True)
 
@@ -191,3 +192,11 @@ def book_events(engine: Engine, strategy: str) -> pd.DataFrame:
                          .order_by(BookEventRow.date, BookEventRow.id)).all()
     return pd.DataFrame([{"date": r.date, "kind": r.kind, "instrument": r.instrument, "detail": r.detail}
                          for r in rows], columns=["date", "kind", "instrument", "detail"])
+
+
+def last_book_day(engine: Engine) -> dt.date | None:
+    """The last close any strategy's book was stepped at."""
+    from sqlalchemy import func
+
+    with Session(engine) as s:
+        return s.scalar(select(func.max(BookDayRow.as_of)))

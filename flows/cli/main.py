@@ -38,3 +38,7 @@ from flows.cli import portfolio  # noqa: E402  (portfolio operations)
 app.add_typer(portfolio.positions_app, name="positions")
 app.add_typer(portfolio.nav_app, name="nav")
 app.add_typer(portfolio.alerts_app, name="alerts")
+from flows.cli import books  # noqa: E402  (paper books and orders)
+
+app.add_typer(books.orders_app, name="orders")
+app.command("book")(books.book_command)
