@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('filters', sa.JSON(), nullable=False),
     sa.Column('rules', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-    sa.CheckConstraint("stage IN ('paper', 'fraction', 'full')", name=op.f('ck_book_days_stage')),
+    sa.CheckConstraint("stage IN ('paper', 'fraction', 'live')", name=op.f('ck_book_days_stage')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_book_days')),
     sa.UniqueConstraint('strategy', 'as_of', name=op.f('uq_book_days_strategy_as_of'))
     )

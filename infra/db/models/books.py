@@ -35,7 +35,7 @@ class BookDayRow(Base):
     __tablename__ = "book_days"
     __table_args__ = (
         UniqueConstraint("strategy", "as_of"),
-        CheckConstraint("stage IN ('paper', 'fraction', 'full')", name="stage"),
+        CheckConstraint("stage IN ('paper', 'fraction', 'live')", name="stage"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
