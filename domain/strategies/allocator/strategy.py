@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.book.rules import Rules
 from domain.errors import InputError
 from domain.strategies.allocator import nested, research
 from domain.strategies.allocator.dataset import AllocatorData, leg_returns_from_prices, prepare
@@ -63,6 +64,12 @@ class Allocator(Strategy):
         fp = self.params.features
         history = fp.drift_recent_days + fp.drift_reference_days + 20
         return Needs(symbols=(lp.qqq_symbol, lp.spy_symbol), legs=lp.names, history_days=history)
+
+    def rules(self) -> Rules:
+        """The allocator's book: the same costs as its utility and backtest; weights are bounded by what the
+        legs may hold (buy-and-hold legs: 0..1 per instrument). No throttle: the legs carry their own."""
+        c = self.params.costs
+        return Rules(commission_bps=c.commission_bps, slippage_bps=c.slippage_bps)
 
     # --- data ------------------------------------------------------------------------------------------
 

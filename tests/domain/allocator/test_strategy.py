@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import InputError
 from domain.strategies.allocator import Allocator
-from domain.strategies.base import Inputs
+from domain.strategies.base import Inputs, Targets
 
 
 def _inputs(closes, as_of, legs=None):
@@ -75,3 +75,28 @@ def test_strategy_legs_come_from_inputs(closes, small_params):
     data = strat.prepare(_inputs(closes, as_of, legs))
     assert data.leg_names == ("vol_regime", "vol_regime_spy")
     assert "qqq_confidence" in data.features and data.usable[-1] == as_of
+
+
+def test_leg_weights_combine_with_leg_exposures_into_book_weights(closes, small_params, fitted):
+    from domain.book import Book, step
+    from domain.strategies.allocator.combine import combine_legs
+
+    legs = Targets(as_of=pd.Timestamp("2020-01-02"), kind="legs",
+                   leg_weights={"vol_regime": 0.7, "vol_regime_spy": 0.3}, details={"w_qqq": 0.7})
+    book_targets = combine_legs(legs, {"vol_regime": {"QQQ": 0.5}, "vol_regime_spy": {"SPY": -0.2}})
+    assert book_targets.kind == "book"
+    assert book_targets.weights == pytest.approx({"QQQ": 0.35, "SPY": -0.06})
+    assert book_targets.details["w_qqq"] == 0.7
+    with pytest.raises(InputError, match="vol_regime_spy"):
+        combine_legs(legs, {"vol_regime": {"QQQ": 0.5}})
+    # buy-and-hold legs need no exposure; the book steps the combined weights with the allocator's rules
+    strat, model, as_of = fitted
+    t = strat.decide(model, _inputs(closes, as_of), as_of, book=0.5)
+    combined = combine_legs(t, {})
+    assert combined.weights == pytest.approx({"QQQ": t.leg_weights["buy_and_hold:QQQ"],
+                                              "SPY": t.leg_weights["buy_and_hold:SPY"]})
+    q, s = closes
+    prices = pd.DataFrame({"close": [q[as_of], s[as_of]]}, index=["QQQ", "SPY"])
+    after, fills, _ = step(Book(capital=1e6), combined, prices, strat.rules())
+    assert after.weights.to_dict() == pytest.approx(combined.weights)
+    assert len(fills) == 2
