@@ -25,21 +25,21 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # BLAS threads fight the fold threads on 2 cores
 
-import sys  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from domain.strategies.allocator.dataset import leg_returns_from_prices, prepare  # noqa: E402
-from domain.strategies.allocator.labels import build_labels, build_labels_loop, utility_matrix, weight_grid  # noqa: E402
-from domain.strategies.allocator.params import AllocatorParams  # noqa: E402
-from domain.strategies.allocator.research import AllocatorResult, run_walk_forward  # noqa: E402
+from domain.strategies.allocator.dataset import leg_returns_from_prices, prepare
+from domain.strategies.allocator.labels import build_labels, build_labels_loop, utility_matrix, weight_grid
+from domain.strategies.allocator.params import AllocatorParams
+from domain.strategies.allocator.research import AllocatorResult, run_walk_forward
 
 DATA = Path("/work/shared/data/real/etf")
 TEST_START, TEST_END = "2012-01-01", "2024-12-31"
