@@ -134,6 +134,15 @@ class Allocator(Strategy):
         return AllocatorModel(model=model, config=cfg, feature_columns=tuple(dataset.features.columns),
                               leg_names=dataset.leg_names, as_of=as_of, info=info)
 
+    @staticmethod
+    def vet(fitted: AllocatorModel, result: research.AllocatorResult) -> AllocatorModel:
+        """Attach the acceptance gates of the nested walk-forward ``result`` that vetted this configuration;
+        ``fitted.promoted`` is then whether every gate passed (a failing model is stored, not promoted)."""
+        fitted.gates = {k: dict(v) for k, v in result.gates.items()}
+        fitted.info["oos_summary"] = result.summary["allocator"]
+        fitted.info["baseline_summary"] = result.summary["baseline"]
+        return fitted
+
     def previous_weight(self, book: Any) -> float:
         """w_qqq held now: from a mapping of leg weights, a number, or the baseline when there is none."""
         qqq_leg = self.params.legs.names[0]

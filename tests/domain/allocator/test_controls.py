@@ -50,3 +50,14 @@ def test_importance_stability():
     imp = pd.DataFrame([[1, 2, 3, 4], [1, 2, 3, 4], [4, 3, 2, 1]], columns=list("abcd"))
     s = importance_stability(imp)
     assert s["pairs"] == 2 and np.isclose(s["min_rank_corr"], -1.0) and np.isclose(s["mean_rank_corr"], 0.0)
+
+
+def test_monotonic_checks_flag_a_model_that_buys_more_qqq_when_its_downside_risk_rises():
+    from domain.strategies.allocator.controls import monotonic_checks
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((200, 3)), columns=["qqq_downvol_21", "spy_downvol_21", "other"])
+    sane = monotonic_checks(lambda Z: 0.5 - 0.3 * Z[:, 0] + 0.3 * Z[:, 1], X)
+    assert sane == {"qqq_downvol_21": True, "spy_downvol_21": True}
+    insane = monotonic_checks(lambda Z: 0.5 + 0.3 * Z[:, 0] + 0.3 * Z[:, 1], X)
+    assert insane == {"qqq_downvol_21": False, "spy_downvol_21": True}

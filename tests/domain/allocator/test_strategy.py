@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,20 @@ def test_leg_weights_combine_with_leg_exposures_into_book_weights(closes, small_
     after, fills, _ = step(Book(capital=1e6), combined, prices, strat.rules())
     assert after.weights.to_dict() == pytest.approx(combined.weights)
     assert len(fills) == 2
+
+
+def test_vet_attaches_the_walk_forward_gates(closes, small_params, fitted):
+    from domain.strategies.allocator.dataset import prepare
+    from domain.strategies.allocator.research import run_walk_forward
+
+    strat, model, as_of = fitted
+    q, s = closes
+    p = replace(small_params, tune=False)
+    res = run_walk_forward(prepare(q.pct_change(), s.pct_change(), q, s, p), p, "2013-07-01", "2013-12-31")
+    try:
+        strat.vet(model, res)
+        assert model.gates == res.gates and model.promoted == res.passed
+        t = strat.decide(model, _inputs(closes, as_of), as_of, book=0.5)
+        assert t.details["failed_gates"] == res.failed
+    finally:
+        model.gates = None
