@@ -64,7 +64,6 @@ def test_a_model_that_failed_a_gate_steers_to_the_baseline(closes, fitted):
 
 
 def test_strategy_legs_come_from_inputs(closes, small_params):
-    from dataclasses import replace
 
     params = replace(small_params, legs=replace(small_params.legs, kind="strategy"))
     strat = Allocator(params)
