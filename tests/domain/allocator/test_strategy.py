@@ -64,7 +64,6 @@ def test_a_model_that_failed_a_gate_steers_to_the_baseline(closes, fitted):
 
 
 def test_strategy_legs_come_from_inputs(closes, small_params):
-
     params = replace(small_params, legs=replace(small_params.legs, kind="strategy"))
     strat = Allocator(params)
     as_of = closes[0].index[900]
