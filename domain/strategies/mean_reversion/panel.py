@@ -40,7 +40,7 @@ class Panel:
     def adj_close(self) -> np.ndarray:
         return self.close * self.factor
 
-    def upto(self, as_of: pd.Timestamp) -> "Panel":
+    def upto(self, as_of: pd.Timestamp) -> Panel:
         """Sessions dated <= as_of only (what a decision at as_of's close may see)."""
         k = int(self.dates.searchsorted(pd.Timestamp(as_of), side="right"))
         return Panel(self.dates[:k], self.symbols, self.open[:k], self.close[:k], self.volume[:k],

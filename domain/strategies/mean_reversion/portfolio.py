@@ -79,57 +79,104 @@ def _trade_frame(rows: list, dates: pd.DatetimeIndex, symbols) -> pd.DataFrame:
     })
 
 
+def _exit_days(mark: np.ndarray, t0: int, js: list[int], sides: np.ndarray, prices: np.ndarray,
+               rules: RuleParams, first_check: int) -> tuple[np.ndarray, np.ndarray]:
+    """(decision session, reason 0 stop / 1 time stop) of positions entered at ``t0``: the first checked
+    close at or past the stop line, else the close on which it has been held ``time_stop_sessions``
+    sessions. A position's exit depends only on its own prices, so it is known when it fills; -1 if the
+    data ends first."""
+    a = t0 + first_check
+    last = a + rules.time_stop_sessions - 1  # the close on which the session count reaches the limit
+    window = mark[a:last + 1][:, js]
+    if window.shape[0] == 0:
+        return np.full(len(js), -1), np.full(len(js), -1)
+    line = np.where(sides > 0, prices * (1.0 - rules.stop_loss), prices * (1.0 + rules.stop_loss))
+    with np.errstate(invalid="ignore"):
+        hit = np.where(sides > 0, window <= line, window >= line)
+    any_hit = hit.any(axis=0)
+    first = hit.argmax(axis=0)
+    day = np.where(any_hit, a + first, last if last < mark.shape[0] else -1)
+    reason = np.where(any_hit, 0, np.where(day >= 0, 1, -1))
+    return day, reason
+
+
+def _ranked(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All candidates as column indices ordered by session, then best score first (ties: lower column),
+    and each session's start offset into them (length T + 1)."""
+    t, j = np.nonzero(np.isfinite(score))
+    order = np.lexsort((j, -score[t, j], t))
+    start = np.searchsorted(t[order], np.arange(score.shape[0] + 1))
+    return j[order], start
+
+
 def simulate(open_: np.ndarray, close: np.ndarray, signals: Signals, rules: RuleParams,
              dates: pd.DatetimeIndex, symbols) -> PortfolioResult:
-    """Run the book over every session of the panel (see the module docstring for the rules)."""
-    T, N = close.shape
+    """Run the book over every session of the panel (see the module docstring for the rules).
+
+    Speed: a position's exit session is computed when it fills (``_exit_days``), the candidates of all
+    sessions are ranked at once, and exposures are tabulated after the pass from the positions' holding
+    intervals; the per-session loop only fills orders, marks equity and fills free slots."""
+    T = close.shape[0]
     mark = marks(close)
     rate = rules.cost_rate
     at_open = rules.fill == "next_open"
-    qty = np.zeros(N)
-    side = np.zeros(N, dtype=np.int8)
-    entry_px = np.zeros(N)
-    entry_t = np.zeros(N, dtype=np.int64)
-    held = np.zeros(N, dtype=np.int64)
-    entry_cost = np.zeros(N)
-    exit_reason = np.zeros(N, dtype=np.int8)
-    pending_exit = np.zeros(N, dtype=bool)
-    pending_qty = np.zeros(N)
-    cash, prev_equity = 1.0, 1.0
+    first_check = 0 if at_open else 1  # an open fill is checked at its own close; a close fill from the next
+    ranked = {1: _ranked(signals.long_score), -1: _ranked(signals.short_score)}
+    alloc = {1: signals.long_alloc.tolist(), -1: signals.short_alloc.tolist()}
+    slots = {1: rules.max_long, -1: rules.max_short}
+    live: dict[int, list] = {}  # j -> [side, qty, entry_px, entry_fee, entry_t, decision_t, reason]
+    exits_at: dict[int, list[int]] = {}  # fill session -> names to close
+    decided_at: dict[int, list[int]] = {}  # decision session -> sides of the positions leaving then
+    staying = {1: 0, -1: 0}  # live positions per side with no exit decided yet
+    orders: list[tuple[int, float]] = []  # (j, signed shares) to fill at the next fill
+    cash = 1.0
     trades: list = []
-    out = np.zeros((T, len(DAILY_COLUMNS)))
+    intervals: list = []  # (j, qty, first session held at the close, first session not held)
+    eq_out, cost_out, traded_out = np.zeros(T), np.zeros(T), np.zeros(T)
 
-    def fill(t: int, px: np.ndarray) -> tuple[float, float]:
+    def fill(t: int, px_row: np.ndarray) -> tuple[float, float]:
         nonlocal cash
         cost = traded = 0.0
-        ex = np.flatnonzero(pending_exit & np.isfinite(px))
-        if ex.size:
-            value = qty[ex] * px[ex]
-            fee = rate * np.abs(value)
-            cash += value.sum() - fee.sum()
-            cost += fee.sum()
-            traded += np.abs(value).sum()
-            pnl = value - fee - qty[ex] * entry_px[ex] - entry_cost[ex]
-            for k, j in enumerate(ex):
-                trades.append((j, side[j], entry_t[j], t, entry_px[j], px[j], qty[j], exit_reason[j], pnl[k]))
-            qty[ex] = 0.0
-            side[ex] = 0
-            held[ex] = 0
-            pending_exit[ex] = False
-        en = np.flatnonzero((pending_qty != 0) & np.isfinite(px))
-        if en.size:
-            value = pending_qty[en] * px[en]
-            fee = rate * np.abs(value)
-            cash -= value.sum() + fee.sum()
-            cost += fee.sum()
-            traded += np.abs(value).sum()
-            qty[en] = pending_qty[en]
-            side[en] = np.sign(pending_qty[en]).astype(np.int8)
-            entry_px[en] = px[en]
-            entry_cost[en] = fee
-            entry_t[en] = t
-            held[en] = 0
-        pending_qty[:] = 0.0
+        leaving = sorted(exits_at.pop(t, ()))
+        if leaving:
+            for j, px in zip(leaving, px_row[leaving].tolist()):
+                sgn, q, epx, efee, et, _, reason = live[j]
+                if px != px:  # NaN: no price, try again at the next fill
+                    exits_at.setdefault(t + 1, []).append(j)
+                    continue
+                value = q * px
+                fee = rate * abs(value)
+                cash += value - fee
+                cost += fee
+                traded += abs(value)
+                trades.append((j, sgn, et, t, epx, px, q, reason, value - fee - q * epx - efee))
+                intervals.append((j, q, et, t))
+                del live[j]
+        if orders:
+            js = [j for j, _ in orders]
+            filled = []
+            for (j, q), px in zip(orders, px_row[js].tolist()):
+                if px != px:
+                    continue
+                value = q * px
+                fee = rate * abs(value)
+                cash -= value + fee
+                cost += fee
+                traded += abs(value)
+                sgn = 1 if q > 0 else -1
+                live[j] = [sgn, q, px, fee, t, -1, -1]
+                staying[sgn] += 1
+                filled.append(j)
+            if filled:
+                sides = np.array([live[j][0] for j in filled])
+                prices = np.array([live[j][2] for j in filled])
+                days, reasons = _exit_days(mark, t, filled, sides, prices, rules, first_check)
+                for j, d, reason in zip(filled, days.tolist(), reasons.tolist()):
+                    live[j][5], live[j][6] = d, reason
+                    if d >= 0:
+                        exits_at.setdefault(d + 1 if at_open else d, []).append(j)
+                        decided_at.setdefault(d, []).append(live[j][0])
+            orders.clear()
         return cost, traded
 
     for t in range(T):
@@ -137,46 +184,70 @@ def simulate(open_: np.ndarray, close: np.ndarray, signals: Signals, rules: Rule
         if at_open and t > 0:
             cost, traded = fill(t, open_[t])
         c = mark[t]
-        live = side != 0
-        held[live] += 1
-        equity = cash + float(np.dot(qty[live], c[live]))
-        # exits decided at this close
-        stop = live & (((side > 0) & (c <= entry_px * (1.0 - rules.stop_loss)))
-                       | ((side < 0) & (c >= entry_px * (1.0 + rules.stop_loss))))
-        tstop = live & (held >= rules.time_stop_sessions) & ~stop
-        new_exit = (stop | tstop) & ~pending_exit
-        exit_reason[stop & new_exit] = 0
-        exit_reason[tstop & new_exit] = 1
-        pending_exit |= new_exit
-        # entries into the free slots
-        staying = live & ~pending_exit
-        for sgn, score, alloc, slots in ((1, signals.long_score[t], signals.long_alloc[t], rules.max_long),
-                                         (-1, signals.short_score[t], signals.short_alloc[t], rules.max_short)):
-            free = slots - int(np.count_nonzero(staying & (side == sgn)))
-            if free <= 0 or alloc <= 0:
+        equity = cash + float(np.dot(c[list(live)], [p[1] for p in live.values()])) if live else cash
+        for sgn in decided_at.pop(t, ()):
+            staying[sgn] -= 1
+        for sgn in (1, -1):
+            a = alloc[sgn][t]
+            free = slots[sgn] - staying[sgn]
+            cands, start = ranked[sgn]
+            lo, hi = start[t], start[t + 1]
+            if a <= 0 or free <= 0 or lo == hi:
                 continue
-            cand = np.flatnonzero(np.isfinite(score) & ~live & np.isfinite(c))
-            if cand.size == 0:
-                continue
-            pick = cand[np.argsort(-score[cand], kind="stable")[:free]]
-            w = np.minimum(alloc / slots, signals.cap[t, pick])
-            ok = w > 0
-            pending_qty[pick[ok]] = sgn * w[ok] * equity / c[pick[ok]]
+            w_max = a / slots[sgn]
+            picked = []
+            for j in cands[lo:hi].tolist():
+                if j in live:
+                    continue
+                picked.append(j)
+                if len(picked) == free:
+                    break
+            caps = signals.cap[t, picked].tolist()
+            prices = c[picked].tolist()
+            for j, cap, px in zip(picked, caps, prices):
+                w = min(w_max, cap)
+                if w > 0:
+                    orders.append((j, sgn * w * equity / px))
         if not at_open:
             c2, tr2 = fill(t, c)
             cost, traded = cost + c2, traded + tr2
-            live = side != 0
-            equity = cash + float(np.dot(qty[live], c[live]))
-        pos = qty * np.where(np.isfinite(c), c, 0.0)
-        long_v, short_v = pos[pos > 0].sum(), -pos[pos < 0].sum()
-        out[t] = (equity, equity / prev_equity - 1.0, cost, long_v / equity, short_v / equity,
-                  (long_v + short_v) / equity, (long_v - short_v) / equity, traded / prev_equity,
-                  np.count_nonzero(side > 0), np.count_nonzero(side < 0))
-        prev_equity = equity
-    daily = pd.DataFrame(out, index=dates, columns=list(DAILY_COLUMNS))
-    op = np.flatnonzero(side != 0)
+            if live:
+                equity = cash + float(np.dot(c[list(live)], [p[1] for p in live.values()]))
+        eq_out[t], cost_out[t], traded_out[t] = equity, cost, traded
+    return _result(dates, symbols, mark, eq_out, cost_out, traded_out, trades, intervals, live,
+                   0 if at_open else 1)
+
+
+def _result(dates, symbols, mark, equity, cost, traded, trades, intervals, live, lag: int) -> PortfolioResult:
+    """Daily frame (exposures from the holding intervals), trades and the positions still open (``lag``:
+    1 when fills happen at the close, whose session does not count as held)."""
+    T = len(dates)
+    spans = [(j, q, a, b) for j, q, a, b in intervals] + [(j, p[1], p[4], T) for j, p in live.items()]
+    if spans:
+        j, q, a, b = (np.asarray(x) for x in zip(*spans))
+        n = b - a
+        tt = np.repeat(a - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
+        jj, qq = np.repeat(j, n), np.repeat(q.astype(float), n)
+        value = qq * np.nan_to_num(mark[tt, jj])
+        long_v = np.bincount(tt, np.where(value > 0, value, 0.0), minlength=T)
+        short_v = -np.bincount(tt, np.where(value < 0, value, 0.0), minlength=T)
+        n_long = np.bincount(tt, qq > 0, minlength=T)
+        n_short = np.bincount(tt, qq < 0, minlength=T)
+    else:
+        long_v = short_v = n_long = n_short = np.zeros(T)
+    prev = np.r_[1.0, equity[:-1]]
+    daily = pd.DataFrame({
+        "equity": equity, "net_return": equity / prev - 1.0, "cost": cost,
+        "long_exposure": long_v / equity, "short_exposure": short_v / equity,
+        "gross_exposure": (long_v + short_v) / equity, "net_exposure": (long_v - short_v) / equity,
+        "turnover": traded / prev, "n_long": n_long.astype(float), "n_short": n_short.astype(float)},
+        index=dates)
+    js = sorted(live)
     open_positions = pd.DataFrame({
-        "symbol": np.asarray(symbols, dtype=object)[op], "side": np.where(side[op] > 0, "long", "short"),
-        "entry_date": dates[entry_t[op]], "entry_price": entry_px[op], "quantity": qty[op],
-        "sessions_held": held[op]})
+        "symbol": np.asarray(symbols, dtype=object)[js] if js else np.array([], dtype=object),
+        "side": ["long" if live[j][0] > 0 else "short" for j in js],
+        "entry_date": dates[[live[j][4] for j in js]],
+        "entry_price": np.asarray([live[j][2] for j in js], dtype=float),
+        "quantity": np.asarray([live[j][1] for j in js], dtype=float),
+        "sessions_held": np.asarray([T - live[j][4] - lag for j in js], dtype=np.int64)})
     return PortfolioResult(daily=daily, trades=_trade_frame(trades, dates, symbols), open_positions=open_positions)

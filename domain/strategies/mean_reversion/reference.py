@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from domain.strategies.mean_reversion.params import RuleParams
 from domain.strategies.mean_reversion.portfolio import (
     DAILY_COLUMNS,
     PortfolioResult,
     Signals,
     _trade_frame,
 )
-from domain.strategies.mean_reversion.params import RuleParams
 
 
 def simulate_reference(open_: np.ndarray, close: np.ndarray, signals: Signals, rules: RuleParams,

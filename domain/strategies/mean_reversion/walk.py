@@ -226,8 +226,8 @@ def assemble(results: list[FoldResult], data: MeanReversionData, params: MeanRev
     summary["net_exposure"] = float(daily["net_exposure"].mean())
     benchmark = metrics.summarize(bench)
     notes = data.notes + (
-        f"Book: fills at {params.rules.fill.replace('_', ' ')}, stops checked on closes, costs "
-        f"{params.rules.commission_bps:g} + {params.rules.slippage_bps:g} bps per side; no drawdown throttle.",
+        (f"Book: fills at {params.rules.fill.replace('_', ' ')}, stops checked on closes, costs "
+         f"{params.rules.commission_bps:g} + {params.rules.slippage_bps:g} bps per side; no drawdown throttle."),
         "Benchmark: equal-weight universe (members at the previous close), rebalanced daily, no costs.")
     return WalkForwardResult(tuple(r.fold for r in ordered), pd.DataFrame(rows), daily, book.trades, summary,
                              benchmark, notes)
