@@ -63,6 +63,11 @@ def _book_frame(book: Any, capital: float) -> pd.DataFrame:
     flat."""
     if book is None:
         return pd.DataFrame(columns=["symbol", "quantity", "entry_price", "entry_date"])
+    if not isinstance(book, (Book, pd.DataFrame)) and hasattr(book, "weights"):
+        # a view of the held weights only (no entry prices): keep them; the stepper applies the stops
+        w = {str(k): float(v) for k, v in dict(book.weights).items() if v}
+        return pd.DataFrame({"symbol": list(w), "quantity": np.nan, "entry_price": np.nan, "entry_date": pd.NaT,
+                             "weight": list(w.values())})
     if isinstance(book, Book):
         p = book.positions[book.positions["pending"] != 0]
         return pd.DataFrame({"symbol": p.index.astype(str),
@@ -104,6 +109,10 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
         if not np.isfinite(px):
             raise InputError(f"mean_reversion: no close for held {row.symbol} on or before {p.dates[t].date()}")
         held.add(row.symbol)
+        if pd.isna(row.entry_date):  # weights only: the stepper checks this position's stops
+            staying[1 if row.weight > 0 else -1] += 1
+            weights[row.symbol] = float(row.weight)
+            continue
         n = held_sessions(p.dates, row.entry_date, rules)
         stop = px <= row.entry_price * (1 - rules.stop_loss) if sgn > 0 else px >= row.entry_price * (1 + rules.stop_loss)
         if stop or n >= rules.time_stop_sessions:
