@@ -62,7 +62,8 @@ class Allocator(Strategy):
     def needs(self) -> Needs:
         lp = self.params.legs
         fp = self.params.features
-        history = fp.drift_recent_days + fp.drift_reference_days + 20
+        # the longest feature window (drift: recent + reference) plus a margin, so the as_of row is complete
+        history = max(fp.drift_recent_days + fp.drift_reference_days, fp.trend_days, max(fp.corr_days)) + 60
         return Needs(symbols=(lp.qqq_symbol, lp.spy_symbol), legs=lp.names, history_days=history)
 
     def rules(self) -> Rules:
