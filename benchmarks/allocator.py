@@ -122,16 +122,16 @@ def report(res: AllocatorResult, label: str) -> None:
     table = pd.DataFrame({
         "fold": pf["name"], "H": pf["horizon"], "l_dd": pf["lambda_dd"], "l_tc": pf["lambda_tc"],
         "leaves": pf["num_leaves"], "alpha": pf["alpha"], "blend": pf["blend"], "T": pf["temperature"].round(2),
-        "pnl": pf["pnl"].map("{:.1%}".format), "maxdd": pf["max_drawdown"].map("{:.1%}".format),
-        "calmar": pf["calmar"].round(2), "turnover": pf["turnover"].round(3),
-        "m_hit": pf["monthly_hit_rate"].round(2), "tail": pf["tail_loss"].map("{:.2%}".format),
-        "base_pnl": pf["baseline_pnl"].map("{:.1%}".format), "base_calmar": pf["baseline_calmar"].round(2),
+        "pnl": pf["test_pnl"].map("{:.1%}".format), "maxdd": pf["test_max_drawdown"].map("{:.1%}".format),
+        "calmar": pf["test_calmar"].round(2), "turnover": pf["test_turnover"].round(3),
+        "m_hit": pf["test_monthly_hit_rate"].round(2), "tail": pf["test_tail_loss"].map("{:.2%}".format),
+        "base_pnl": pf["bh_pnl"].map("{:.1%}".format), "base_calmar": pf["bh_calmar"].round(2),
     })
     print(table.to_string(index=False))
     d = res.daily
     print(f"\n[{label}] out-of-sample {d.index[0].date()} .. {d.index[-1].date()}, {len(d)} days, "
           f"{len(res.folds)} folds")
-    for name, m in res.summary.items():
+    for name, m in res.series.items():
         print(f"  {name:10s} {_fmt(m)}")
     print(f"  mean w_qqq {d['w'].mean():.3f} (std {d['w'].std():.3f}); share of days at 0 / 1: "
           f"{(d['w'] < 0.05).mean():.0%} / {(d['w'] > 0.95).mean():.0%}")

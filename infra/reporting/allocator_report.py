@@ -13,9 +13,9 @@ from infra.reporting.tearsheet import _fmt, _img, plt
 
 SERIES = (("net_equity", "allocator"), ("baseline_equity", "baseline 50/50"), ("qqq_leg_equity", "QQQ leg"),
           ("spy_leg_equity", "SPY leg"))
-FOLD_COLUMNS = ["name", "horizon", "lambda_dd", "lambda_tc", "num_leaves", "alpha", "blend", "temperature", "pnl",
-                "cagr", "max_drawdown", "calmar", "turnover", "monthly_hit_rate", "tail_loss", "baseline_pnl",
-                "baseline_calmar", "val_logloss_raw", "val_logloss_calibrated", "inner_dsr"]
+FOLD_COLUMNS = ["name", "horizon", "lambda_dd", "lambda_tc", "num_leaves", "alpha", "blend", "temperature",
+                "test_pnl", "test_cagr", "test_max_drawdown", "test_calmar", "test_turnover", "test_monthly_hit_rate",
+                "test_tail_loss", "bh_pnl", "bh_calmar", "val_logloss_raw", "val_logloss_calibrated", "inner_dsr"]
 
 
 def allocation_figure(daily: pd.DataFrame) -> str:
@@ -90,7 +90,7 @@ td,th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}} img{{max-
 <h1>{html.escape(title)}</h1>
 <p>Legs: {html.escape(result.leg_kind)}. Out of sample {daily.index.min():%Y-%m-%d} .. {daily.index.max():%Y-%m-%d},
 {len(daily)} sessions, {len(result.folds)} folds. <b>{html.escape(verdict)}</b></p>
-<h2>Metrics</h2>{_table(result.summary)}
+<h2>Metrics</h2>{_table(result.series)}
 <h2>Gates</h2>{_table(gates)}
 <h2>Allocation and equity</h2>{allocation_figure(daily)}{equity_figure(daily)}
 <h2>Calibration</h2>{reliability_figure(result.reliability)}

@@ -100,8 +100,8 @@ def monotonic_checks(predict_w, X: pd.DataFrame, n_points: int = 9, tolerance: f
 def check_gates(model: dict[str, float], baseline: dict[str, float], per_fold: pd.DataFrame,
                 g: GateParams) -> dict[str, dict]:
     """Each gate -> {passed, value, threshold}. ``model``/``baseline``: fold_metrics of the stitched
-    out-of-sample period; ``per_fold``: one row per outer fold with ``pnl`` and ``calmar``."""
-    calmars = per_fold["calmar"].fillna(0.0).to_numpy()
+    out-of-sample period; ``per_fold``: one row per outer fold with ``test_pnl`` and ``test_calmar``."""
+    calmars = per_fold["test_calmar"].fillna(0.0).to_numpy()
     gates = {
         "avg_monthly_pnl_beats_baseline": (model["avg_monthly_pnl"], baseline["avg_monthly_pnl"],
                                            model["avg_monthly_pnl"] > baseline["avg_monthly_pnl"]),
@@ -109,8 +109,8 @@ def check_gates(model: dict[str, float], baseline: dict[str, float], per_fold: p
         "max_drawdown_within_tolerance": (model["max_drawdown"], baseline["max_drawdown"] - g.max_drawdown_tolerance,
                                           model["max_drawdown"] >= baseline["max_drawdown"] - g.max_drawdown_tolerance),
         "turnover_below_cap": (model["turnover"], g.max_turnover, model["turnover"] <= g.max_turnover),
-        "negative_fold_rate": (float((per_fold["pnl"] < 0).mean()), g.max_negative_fold_rate,
-                               float((per_fold["pnl"] < 0).mean()) <= g.max_negative_fold_rate),
+        "negative_fold_rate": (float((per_fold["test_pnl"] < 0).mean()), g.max_negative_fold_rate,
+                               float((per_fold["test_pnl"] < 0).mean()) <= g.max_negative_fold_rate),
         "p25_fold_calmar": (float(np.percentile(calmars, 25)), g.min_p25_fold_calmar,
                             float(np.percentile(calmars, 25)) > g.min_p25_fold_calmar),
     }

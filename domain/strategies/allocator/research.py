@@ -32,15 +32,17 @@ from domain.walk_forward import Fold, FoldResult, stitch
 
 @dataclass(frozen=True)
 class AllocatorResult:
-    """``daily``: stitched out-of-sample frame (w_raw, w, net_return of the model, baseline_return,
-    qqq_leg_return, spy_leg_return, probabilities, fold). ``per_fold``: the fold log (model and baseline
-    metrics per test quarter, chosen configuration, calibration, search diagnostics). ``summary``: series
-    name -> fold_metrics over the whole period. ``gates``: gate -> {passed, value, threshold}."""
+    """``daily``: stitched out-of-sample frame (w_raw, w = ``exposure`` to the QQQ leg, net_return of the
+    model, baseline_return = ``benchmark_return``, qqq_leg_return, spy_leg_return, probabilities, fold).
+    ``per_fold``: the fold log (``test_*`` model and ``bh_*`` baseline metrics per test quarter, chosen
+    configuration, calibration, search diagnostics). ``series``: series name (allocator, baseline, qqq_leg,
+    spy_leg) -> fold_metrics over the whole period; ``summary`` / ``benchmark``: the allocator's and the
+    baseline's (the names the generic research flows read). ``gates``: gate -> {passed, value, threshold}."""
 
     folds: tuple[Fold, ...]
     per_fold: pd.DataFrame
     daily: pd.DataFrame
-    summary: dict[str, dict[str, float]]
+    series: dict[str, dict[str, float]]
     gates: dict[str, dict]
     importance: pd.DataFrame
     stability: dict[str, float]
@@ -49,6 +51,14 @@ class AllocatorResult:
     monotonic: pd.DataFrame
     leg_kind: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def summary(self) -> dict[str, float]:
+        return self.series["allocator"]
+
+    @property
+    def benchmark(self) -> dict[str, float]:
+        return self.series["baseline"]
 
     @property
     def passed(self) -> bool:
@@ -118,10 +128,12 @@ def assemble(results: list[FoldResult], data: AllocatorData, params: AllocatorPa
     spy = allocation_returns(pd.Series(0.0, index=idx), data.r_qqq, data.r_spy, cost)
     daily = stitched.copy()
     daily["w"] = w
+    daily["exposure"] = w
     daily["net_return"] = model["net_return"]
     daily["cost"] = model["cost"]
     daily["turnover"] = model["turnover"]
     daily["baseline_return"] = baseline["net_return"]
+    daily["benchmark_return"] = baseline["net_return"]
     daily["qqq_leg_return"] = qqq["net_return"]
     daily["spy_leg_return"] = spy["net_return"]
     for col in ("net_return", "baseline_return", "qqq_leg_return", "spy_leg_return"):
@@ -136,20 +148,21 @@ def assemble(results: list[FoldResult], data: AllocatorData, params: AllocatorPa
         b = fold_metrics(sl["baseline_return"], pd.Series(0.0, index=sl.index))
         info = {k: v for k, v in r.info.items()
                 if k not in ("importance", "monotonic", "inner_splits") and not isinstance(v, pd.Timestamp)}
-        rows.append({**f.as_dict(), **info, **m, **{f"baseline_{k}": v for k, v in b.items()}})
+        rows.append({**f.as_dict(), **info, **{f"test_{k}": v for k, v in m.items()},
+                     **{f"bh_{k}": v for k, v in b.items()}})
         imps.append(r.info.get("importance"))
         monos.append({"fold": f.name, **r.info.get("monotonic", {})})
         if "inner_dsr" in r.info:
             dsr_folds.append(r.info["inner_dsr"])
     per_fold = pd.DataFrame(rows)
     importance = pd.DataFrame(imps, index=[r.fold.name for r in ordered], columns=data.features.columns)
-    summary = {
+    series = {
         "allocator": fold_metrics(daily["net_return"], daily["turnover"]),
         "baseline": fold_metrics(daily["baseline_return"], pd.Series(0.0, index=idx)),
         "qqq_leg": fold_metrics(daily["qqq_leg_return"], pd.Series(0.0, index=idx)),
         "spy_leg": fold_metrics(daily["spy_leg_return"], pd.Series(0.0, index=idx)),
     }
-    gates = check_gates(summary["allocator"], summary["baseline"], per_fold, params.gates)
+    gates = check_gates(series["allocator"], series["baseline"], per_fold, params.gates)
     prob_cols = [c for c in stitched.columns if c.startswith("p_")]
     reliability = reliability_table(stitched[prob_cols].to_numpy(), stitched["label"].to_numpy(float))
     n_trials = params.search.size() if params.tune else 1
@@ -163,7 +176,7 @@ def assemble(results: list[FoldResult], data: AllocatorData, params: AllocatorPa
         "inner_deflated_sharpe_median": float(np.nanmedian(dsr_folds)) if dsr_folds else float("nan"),
     }
     return AllocatorResult(
-        folds=tuple(r.fold for r in ordered), per_fold=per_fold, daily=daily, summary=summary, gates=gates,
+        folds=tuple(r.fold for r in ordered), per_fold=per_fold, daily=daily, series=series, gates=gates,
         importance=importance, stability=importance_stability(importance), reliability=reliability,
         deflated_sharpe=dsr, monotonic=pd.DataFrame(monos), leg_kind=params.legs.kind,
     )
@@ -172,7 +185,7 @@ def assemble(results: list[FoldResult], data: AllocatorData, params: AllocatorPa
 def result_brief(res: AllocatorResult) -> dict[str, Any]:
     """Plain figures for a README/report line: CAGR, max DD, Calmar, avg monthly P&L per series, gates."""
     out: dict[str, Any] = {}
-    for name, m in res.summary.items():
+    for name, m in res.series.items():
         out[name] = {k: m[k] for k in ("cagr", "max_drawdown", "calmar", "avg_monthly_pnl", "turnover", "sharpe")}
     out["gates_passed"] = res.passed
     out["failed_gates"] = res.failed

@@ -136,12 +136,19 @@ class Allocator(Strategy):
                               leg_names=dataset.leg_names, as_of=as_of, info=info)
 
     @staticmethod
+    def describe_fit(fitted: AllocatorModel) -> dict[str, Any]:
+        """Provenance of a fitted model: training window, the chosen configuration, fit diagnostics."""
+        return {"train_start": fitted.info["refit_start"], "train_end": fitted.info["refit_end"],
+                "chosen": {**fitted.config.as_dict(), **fitted.model.settings()},
+                "info": {k: v for k, v in fitted.info.items() if isinstance(v, int | float | str | bool)}}
+
+    @staticmethod
     def vet(fitted: AllocatorModel, result: research.AllocatorResult) -> AllocatorModel:
         """Attach the acceptance gates of the nested walk-forward ``result`` that vetted this configuration;
         ``fitted.promoted`` is then whether every gate passed (a failing model is stored, not promoted)."""
         fitted.gates = {k: dict(v) for k, v in result.gates.items()}
-        fitted.info["oos_summary"] = result.summary["allocator"]
-        fitted.info["baseline_summary"] = result.summary["baseline"]
+        fitted.info["oos_summary"] = result.summary
+        fitted.info["baseline_summary"] = result.benchmark
         return fitted
 
     def previous_weight(self, book: Any) -> float:

@@ -39,7 +39,7 @@ def test_selection_score_penalises_drawdown_turnover_and_unstable_tails():
 def test_gates_name_the_failing_gate():
     model = {"avg_monthly_pnl": 0.010, "calmar": 1.0, "max_drawdown": -0.30, "turnover": 0.02}
     baseline = {"avg_monthly_pnl": 0.008, "calmar": 0.8, "max_drawdown": -0.20, "turnover": 0.0}
-    per_fold = pd.DataFrame({"pnl": [0.01, 0.02, -0.01, 0.03], "calmar": [1.0, 2.0, -0.5, 1.5]})
+    per_fold = pd.DataFrame({"test_pnl": [0.01, 0.02, -0.01, 0.03], "test_calmar": [1.0, 2.0, -0.5, 1.5]})
     gates = check_gates(model, baseline, per_fold, GateParams())
     assert failed_gates(gates) == ["max_drawdown_within_tolerance"]
     gates = check_gates({**model, "max_drawdown": -0.22}, baseline, per_fold, GateParams(min_p25_fold_calmar=1.0))

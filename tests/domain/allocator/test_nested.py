@@ -68,11 +68,14 @@ def test_probabilities_and_weights_up_to_d_ignore_returns_after_d(closes, small_
 def test_walk_forward_result_has_the_report_pieces(result, small_params):
     r = result
     assert len(r.per_fold) == 6
-    for col in ("pnl", "cagr", "max_drawdown", "calmar", "turnover", "monthly_hit_rate", "tail_loss",
-                "baseline_calmar", "horizon", "lambda_dd", "lambda_tc", "num_leaves", "alpha", "blend",
+    for col in ("test_pnl", "test_cagr", "test_max_drawdown", "test_calmar", "test_turnover",
+                "test_monthly_hit_rate", "test_tail_loss", "test_avg_monthly_pnl", "bh_calmar", "horizon", "lambda_dd", "lambda_tc", "num_leaves", "alpha", "blend",
                 "temperature", "inner_dsr"):
         assert col in r.per_fold, col
-    assert set(r.summary) == {"allocator", "baseline", "qqq_leg", "spy_leg"}
+    assert set(r.series) == {"allocator", "baseline", "qqq_leg", "spy_leg"}
+    assert r.summary is r.series["allocator"] and r.benchmark is r.series["baseline"]
+    assert (r.daily["exposure"] == r.daily["w"]).all()
+    assert (r.daily["benchmark_return"] == r.daily["baseline_return"]).all()
     assert set(r.gates) == {"avg_monthly_pnl_beats_baseline", "calmar_beats_baseline", "max_drawdown_within_tolerance",
                             "turnover_below_cap", "negative_fold_rate", "p25_fold_calmar"}
     assert r.passed == (not r.failed)
