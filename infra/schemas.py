@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,9 @@ class BarsSchema(pa.DataFrameModel):
     close: Series[float] = pa.Field(gt=0, nullable=False)
     adj_close: Series[float] = pa.Field(gt=0, nullable=False)
     volume: Series[float] = pa.Field(ge=0, nullable=False)
+    # only live providers send them (raw prices + actions); files carry their own adj_close instead
+    dividend: Optional[Series[float]] = pa.Field(ge=0, nullable=False)
+    split_ratio: Optional[Series[float]] = pa.Field(gt=0, nullable=False)
 
     @pa.dataframe_check
     def high_not_below_low(cls, df: pd.DataFrame) -> pd.Series:
