@@ -38,7 +38,7 @@ class Provider(ABC):
             frame = self.fetch_one(name, start, end)
             if not frame.empty:
                 frame.index = pd.RangeIndex(1, len(frame) + 1)  # record numbers of the response, for messages
-                out.append(SourceFile(self.kind, f"{self.name}:{name}", frame, self.name))
+                out.append(SourceFile(self.kind, f"{self.name}:{name}", frame, self.name, live=True))
         return out
 
 

@@ -33,6 +33,7 @@ class SourceFile:
     path: Path | str
     frame: pd.DataFrame
     source: str = ""
+    live: bool = False  # from a live provider: vendor revisions are recorded, raw bars get derived adj_close
 
 
 @lru_cache(maxsize=64)
