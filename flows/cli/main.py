@@ -20,6 +20,9 @@ from flows.cli import data, runs  # noqa: E402
 
 app.add_typer(data.db_app, name="db")
 app.add_typer(data.ingest_app, name="ingest")
+from flows.cli import market  # noqa: E402  (live market data)
+
+app.add_typer(market.data_app, name="data")
 app.command("daily")(runs.daily_command)
 app.command("backfill")(runs.backfill_command)
 app.command("demo")(runs.demo_command)

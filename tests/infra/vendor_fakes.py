@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pandas as pd
 
@@ -69,8 +69,9 @@ class VendorServer:
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-                server.requests.append((url.path, query, dict(self.headers)))
-                reply = server._reply(url.path, query)
+                path = unquote(url.path)
+                server.requests.append((path, query, dict(self.headers)))
+                reply = server._reply(path, query)
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
