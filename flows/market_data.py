@@ -11,8 +11,13 @@ from domain.errors import InputError
 from flows.progress import report_progress
 from infra.providers import source_from_settings
 from infra.settings import get_settings
-from tasks.market_data import (count_rows, fetch_market_data, fetch_market_history, store_market_data,
-                               validate_market_data)
+from tasks.market_data import (
+    count_rows,
+    fetch_market_data,
+    fetch_market_history,
+    store_market_data,
+    validate_market_data,
+)
 
 KINDS = ("bars", "yields", "options")
 

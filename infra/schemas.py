@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -116,8 +115,8 @@ class BarsSchema(pa.DataFrameModel):
     adj_close: Series[float] = pa.Field(gt=0, nullable=False)
     volume: Series[float] = pa.Field(ge=0, nullable=False)
     # only live providers send them (raw prices + actions); files carry their own adj_close instead
-    dividend: Optional[Series[float]] = pa.Field(ge=0, nullable=False)
-    split_ratio: Optional[Series[float]] = pa.Field(gt=0, nullable=False)
+    dividend: Series[float] | None = pa.Field(ge=0, nullable=False)
+    split_ratio: Series[float] | None = pa.Field(gt=0, nullable=False)
 
     @pa.dataframe_check
     def high_not_below_low(cls, df: pd.DataFrame) -> pd.Series:

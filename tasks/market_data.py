@@ -71,7 +71,7 @@ def fetch_market_data(as_of: dt.date, wait: bool | None = None) -> list[SourceFi
     source = source_from_settings(get_settings())
     files = source.fetch(as_of)
     if wait is None:
-        wait = as_of >= last_completed_session(dt.datetime.now(dt.timezone.utc))
+        wait = as_of >= last_completed_session(dt.datetime.now(dt.UTC))
     if source.live and wait:
         files = await_publication(source, as_of, files)
     get_run_logger().info("%s: %d batch(es) with rows for %s", source.name, len(files), as_of)

@@ -10,6 +10,7 @@ Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision = "0004_raw_bars_and_revisions"

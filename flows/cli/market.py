@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from infra.db.migrate import upgrade
-from infra.settings import get_settings
 from flows.cli.errors import fail
 from flows.cli.render import make_console, parse_date
+from infra.db.migrate import upgrade
+from infra.settings import get_settings
 
 console = make_console()
 data_app = typer.Typer(help="Market data from the live providers (see QUANTOPS_DATA_SOURCE).", no_args_is_help=True)

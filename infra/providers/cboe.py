@@ -17,7 +17,7 @@ import httpx
 import pandas as pd
 
 from infra.providers.base import OPTION_COLUMNS, Provider
-from infra.providers.http import ProviderError, RetryPolicy, get
+from infra.providers.http import DEFAULT_POLICY, ProviderError, RetryPolicy, get
 
 BASE_URL = "https://cdn.cboe.com/api/global/delayed_quotes/options"
 OCC = re.compile(r"^(?P<root>[A-Z0-9]{1,6})(?P<expiry>\d{6})(?P<right>[CP])(?P<strike>\d{8})$")
@@ -56,7 +56,7 @@ class CboeDelayed(Provider):
     name = "cboe"
     kind = "options"
 
-    def __init__(self, base_url: str = BASE_URL, policy: RetryPolicy = RetryPolicy()):
+    def __init__(self, base_url: str = BASE_URL, policy: RetryPolicy = DEFAULT_POLICY):
         super().__init__(base_url, policy)
 
     def fetch_one(self, name: str, start: dt.date, end: dt.date) -> pd.DataFrame:

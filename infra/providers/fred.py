@@ -16,7 +16,7 @@ import httpx
 import pandas as pd
 
 from infra.providers.base import Provider, in_range, yields_frame
-from infra.providers.http import RetryPolicy, get
+from infra.providers.http import DEFAULT_POLICY, RetryPolicy, get
 
 CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
@@ -44,7 +44,7 @@ class FredCsv(Provider):
     name = "fred"
     kind = "yields"
 
-    def __init__(self, base_url: str = CSV_URL, policy: RetryPolicy = RetryPolicy()):
+    def __init__(self, base_url: str = CSV_URL, policy: RetryPolicy = DEFAULT_POLICY):
         super().__init__(base_url, policy)
 
     def fetch_one(self, name: str, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -57,7 +57,7 @@ class FredApi(Provider):
     name = "fred-api"
     kind = "yields"
 
-    def __init__(self, api_key: str, base_url: str = API_URL, policy: RetryPolicy = RetryPolicy()):
+    def __init__(self, api_key: str, base_url: str = API_URL, policy: RetryPolicy = DEFAULT_POLICY):
         super().__init__(base_url, policy)
         self._key = api_key
 

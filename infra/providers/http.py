@@ -34,6 +34,9 @@ class RetryPolicy:
     max_retry_after_seconds: float = 300.0  # a vendor asking for a longer pause fails the fetch instead
 
 
+DEFAULT_POLICY = RetryPolicy()
+
+
 def redact(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret:

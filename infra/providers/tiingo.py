@@ -14,7 +14,7 @@ import httpx
 import pandas as pd
 
 from infra.providers.base import Provider, bars_frame, empty_bars, in_range
-from infra.providers.http import RetryPolicy, get
+from infra.providers.http import DEFAULT_POLICY, RetryPolicy, get
 
 BASE_URL = "https://api.tiingo.com/tiingo/daily"
 
@@ -40,7 +40,7 @@ class Tiingo(Provider):
     name = "tiingo"
     kind = "bars"
 
-    def __init__(self, api_key: str, base_url: str = BASE_URL, policy: RetryPolicy = RetryPolicy()):
+    def __init__(self, api_key: str, base_url: str = BASE_URL, policy: RetryPolicy = DEFAULT_POLICY):
         super().__init__(base_url, policy)
         self._key = api_key
 

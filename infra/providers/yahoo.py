@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from infra.providers.base import Provider, bars_frame, empty_bars, in_range
-from infra.providers.http import RetryPolicy, get
+from infra.providers.http import DEFAULT_POLICY, RetryPolicy, get
 
 BASE_URL = "https://query1.finance.yahoo.com/v8/finance/chart"
 EXCHANGE_TZ = "America/New_York"
@@ -57,7 +57,7 @@ class Yahoo(Provider):
     name = "yahoo"
     kind = "bars"
 
-    def __init__(self, base_url: str = BASE_URL, policy: RetryPolicy = RetryPolicy(), today: dt.date | None = None):
+    def __init__(self, base_url: str = BASE_URL, policy: RetryPolicy = DEFAULT_POLICY, today: dt.date | None = None):
         super().__init__(base_url, policy)
         self._today = today
 
@@ -66,8 +66,8 @@ class Yahoo(Provider):
             return parse_yahoo(name, response.json())
 
         until = max(end, self._today or dt.date.today()) + dt.timedelta(days=1)
-        first = dt.datetime.combine(start, dt.time(), dt.timezone.utc)
-        last = dt.datetime.combine(until, dt.time(), dt.timezone.utc)
+        first = dt.datetime.combine(start, dt.time(), dt.UTC)
+        last = dt.datetime.combine(until, dt.time(), dt.UTC)
         params = {"period1": str(int(first.timestamp())), "period2": str(int(last.timestamp())),
                   "interval": "1d", "events": "div|split", "includeAdjustedClose": "true"}
         frame = get(f"{self.base_url}/{name}", parse, provider=self.name, series=name, policy=self.policy,

@@ -21,8 +21,16 @@ from infra.market_store import load_adjusted_bars
 from infra.settings import CONFIG_DIR, reset_settings_cache
 from tests.conftest import real_data
 from tests.infra.vendor_data import fred_values, index_bars, raw_bars
-from tests.infra.vendor_fakes import (Reply, VendorServer, cboe_json, cboe_option, fred_csv, json_reply, tiingo_json,
-                                      yahoo_json)
+from tests.infra.vendor_fakes import (
+    Reply,
+    VendorServer,
+    cboe_json,
+    cboe_option,
+    fred_csv,
+    json_reply,
+    tiingo_json,
+    yahoo_json,
+)
 
 KEY = "tiingo-key-0123456789abcdef"
 SERIES = ("DGS10", "DGS20", "DGS30")

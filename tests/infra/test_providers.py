@@ -16,8 +16,18 @@ from infra.providers.tiingo import Tiingo
 from infra.providers.yahoo import Yahoo
 from infra.validation import find_violations
 from tests.infra.vendor_data import fred_values, raw_bars
-from tests.infra.vendor_fakes import (Reply, VendorServer, cboe_json, cboe_option, csv_reply, fred_csv, fred_json,
-                                      json_reply, tiingo_json, yahoo_json)
+from tests.infra.vendor_fakes import (
+    Reply,
+    VendorServer,
+    cboe_json,
+    cboe_option,
+    csv_reply,
+    fred_csv,
+    fred_json,
+    json_reply,
+    tiingo_json,
+    yahoo_json,
+)
 
 FAST = RetryPolicy(timeout_seconds=1.0, attempts=3, backoff_seconds=0.05, max_retry_after_seconds=5)
 KEY = "s3cr3t-key-0123456789"
