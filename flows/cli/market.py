@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.cli.errors import fail
 from flows.cli.render import make_console, parse_date
-from infra.db.migrate import upgrade
+from flows.cli.runs import upgrade
 from infra.settings import get_settings
 
 console = make_console()
