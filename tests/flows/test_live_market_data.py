@@ -18,7 +18,7 @@ from infra.db.engine import get_engine
 from infra.db.models.market import DailyBar, MarketRevision, OptionQuote, YieldObservation
 from infra.db.models.portfolio import AlertRow
 from infra.market_store import load_adjusted_bars
-from infra.settings import CONFIG_DIR, reset_settings_cache
+from infra.settings import CONFIG_DIR, get_settings, reset_settings_cache
 from tests.conftest import real_data
 from tests.infra.vendor_data import fred_values, index_bars, raw_bars
 from tests.infra.vendor_fakes import (
@@ -109,7 +109,9 @@ def test_a_vendor_revision_seen_by_a_later_run_is_recorded(app_env, vendors):
     assert (row.key, row.field, row.new_value, row.source) == ("TLT 2024-06-27", "close", 93.45, "tiingo")
 
 
-def test_a_day_not_yet_published_is_waited_for(app_env, vendors):
+def test_a_day_not_yet_published_is_waited_for(app_env, vendors, monkeypatch):
+    config = get_settings().config_dir / "market_data.yaml"
+    config.write_text(CONFIG % 2)  # at most 2 minutes; the vendor publishes on the third poll (~2 s)
     calls = {"n": 0}
     late = tiingo_json(raw_bars("TLT", "2024-05-01", "2024-07-01"))
     full = tiingo_json(raw_bars("TLT", "2024-05-01", "2024-07-12"))

@@ -177,3 +177,15 @@ def test_cboe_chain_is_the_days_snapshot_in_the_quotes_layout(server):
     with pytest.raises(ProviderError, match="only the latest snapshot"):
         cboe.fetch(["TLT"], dt.date(2024, 1, 2), dt.date(2024, 12, 30))
     assert parse_occ("SPY150117C00200000") == ("SPY", dt.date(2015, 1, 17), "call", 200.0)
+
+
+def test_a_bad_corporate_action_is_refused_by_the_bars_model(server):
+    bars = raw_bars("TLT", "2024-06-24", "2024-07-03")
+    bars.loc[bars["date"] == "2024-06-26", "dividend"] = -0.3
+    bars.loc[bars["date"] == "2024-06-27", "split_ratio"] = 0.0
+    server.serve("/daily/tlt/prices", tiingo_json(bars))
+    [batch] = Tiingo(KEY, f"{server.url}/daily", FAST).fetch(["TLT"], dt.date(2024, 6, 24), dt.date(2024, 7, 3))
+    frame = batch.frame.assign(adj_close=batch.frame["close"])
+    assert find_violations("bars", frame, batch.path, TODAY).summary(batch.path) == (
+        "tiingo:TLT: rejected, 2 bad row(s): row 3 (dividend: must not be negative), "
+        "row 4 (split_ratio: must be positive); nothing written")
