@@ -4,8 +4,8 @@
 stores raw prices and the adjusted close is derived from them. `market_revisions` keeps every past value a
 vendor changed (old, new, when).
 
-Revision ID: 0004_raw_bars_and_revisions
-Revises: 0003_daily_bars_natural_key
+Revision ID: 0005_raw_bars_and_revisions
+Revises: 0004_paper_books
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "0004_raw_bars_and_revisions"
-down_revision = "0003_daily_bars_natural_key"
+revision = "0005_raw_bars_and_revisions"
+down_revision = "0004_paper_books"
 branch_labels = None
 depends_on = None
 
