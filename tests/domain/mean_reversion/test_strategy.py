@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -85,3 +86,15 @@ def test_decide_exits_held_positions_on_stop_and_time_stop(sample):
     for e in targets.details["entries"]:
         assert targets.weights[e["symbol"]] == e["weight"]
         assert (e["qpi"] < 15) if e["side"] == "long" else (e["qpi"] > 85)
+    # a book known only by its weights (no entry prices): held weights are kept, the stepper stops them
+    view = SimpleNamespace(weights={a: 0.05, b: -0.01}, drawdown=0.0)
+    targets = strat.decide(fitted, Inputs(as_of=d, bars={"^VIX": vix}, universe=uni), d, view)
+    assert targets.weights[a] == 0.05 and targets.weights[b] == -0.01 and targets.details["exits"] == []
+
+
+def test_rules_for_the_stepper_follow_the_config():
+    rules = MeanReversion().rules()
+    assert (rules.commission_bps, rules.slippage_bps, rules.fill) == (5.0, 10.0, "next_open")
+    assert (rules.stop_loss, rules.time_stop, rules.max_adv_fraction, rules.max_positions) == (0.05, 6, 0.05, 40)
+    assert rules.drawdown_thresholds == () and rules.max_weight == pytest.approx(1.1 / 20)
+    assert rules.min_weight == pytest.approx(-0.2 / 20)
