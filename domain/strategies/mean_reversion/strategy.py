@@ -37,6 +37,21 @@ class FittedMeanReversion:
     fold: Fold
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def train_start(self) -> pd.Timestamp:
+        return self.fold.refit_start
+
+    @property
+    def train_end(self) -> pd.Timestamp:
+        """Last decision date whose label was used (the refit window's end, purged before as_of)."""
+        return self.fold.refit_end
+
+    def chosen(self) -> dict[str, Any]:
+        """What the validation year chose, per side: threshold, num_leaves, n_estimators."""
+        return {f"{side}_{k}": v for side, m in self.models.items() for k, v in
+                (("threshold", m.threshold), ("num_leaves", m.params.num_leaves),
+                 ("n_estimators", m.params.n_estimators))}
+
 
 def production_fold(usable: pd.DatetimeIndex, as_of: pd.Timestamp, params: MeanReversionParams) -> Fold:
     """The fold a retrain at ``as_of`` uses: the validation year ends a purge + embargo before as_of's next
@@ -152,6 +167,7 @@ class MeanReversion(Strategy):
     name = "mean_reversion"
     params_type = MeanReversionParams
     target_kind = "book"
+    benchmark = "equal-weight universe"
 
     @property
     def needs(self) -> Needs:
