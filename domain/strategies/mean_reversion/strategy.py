@@ -148,8 +148,8 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
         free = slots - staying[sgn]
         cand = [j for j in np.argsort(np.where(np.isfinite(score), -score, np.inf), kind="stable")
                 if np.isfinite(score[j]) and p.symbols[j] not in held]
-        for j in cand[:max(free, 0)] if alloc > 0 else []:
-            w = min(alloc / slots, float(sig.cap[-1, j]))
+        for j in (int(k) for k in cand[:max(free, 0)]) if alloc > 0 else ():
+            w = float(min(alloc / slots, sig.cap[-1, j]))
             if w > 0:
                 weights[p.symbols[j]] = sgn * w
                 entries.append({"symbol": p.symbols[j], "side": "long" if sgn > 0 else "short",
