@@ -37,6 +37,21 @@ class FittedMeanReversion:
     fold: Fold
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def train_start(self) -> pd.Timestamp:
+        return self.fold.refit_start
+
+    @property
+    def train_end(self) -> pd.Timestamp:
+        """Last decision date whose label was used (the refit window's end, purged before as_of)."""
+        return self.fold.refit_end
+
+    def chosen(self) -> dict[str, Any]:
+        """What the validation year chose, per side: threshold, num_leaves, n_estimators."""
+        return {f"{side}_{k}": v for side, m in self.models.items() for k, v in
+                (("threshold", m.threshold), ("num_leaves", m.params.num_leaves),
+                 ("n_estimators", m.params.n_estimators))}
+
 
 def production_fold(usable: pd.DatetimeIndex, as_of: pd.Timestamp, params: MeanReversionParams) -> Fold:
     """The fold a retrain at ``as_of`` uses: the validation year ends a purge + embargo before as_of's next
@@ -133,8 +148,8 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
         free = slots - staying[sgn]
         cand = [j for j in np.argsort(np.where(np.isfinite(score), -score, np.inf), kind="stable")
                 if np.isfinite(score[j]) and p.symbols[j] not in held]
-        for j in cand[:max(free, 0)] if alloc > 0 else []:
-            w = min(alloc / slots, float(sig.cap[-1, j]))
+        for j in (int(k) for k in cand[:max(free, 0)]) if alloc > 0 else ():
+            w = float(min(alloc / slots, sig.cap[-1, j]))
             if w > 0:
                 weights[p.symbols[j]] = sgn * w
                 entries.append({"symbol": p.symbols[j], "side": "long" if sgn > 0 else "short",
@@ -152,6 +167,7 @@ class MeanReversion(Strategy):
     name = "mean_reversion"
     params_type = MeanReversionParams
     target_kind = "book"
+    benchmark = "equal-weight universe"
 
     @property
     def needs(self) -> Needs:

@@ -60,6 +60,7 @@ def test_fit_and_decide_are_causal_and_give_a_book(sample):
     assert {s: m.threshold for s, m in f1.models.items()} == {s: m.threshold for s, m in f2.models.items()}
     assert t1.weights == t2.weights and t1.details == t2.details
     assert t1.kind == "book" and f1.fold.validation_end < fit_day
+    assert f1.train_end == f1.fold.validation_end and set(f1.chosen()) >= {"long_threshold", "short_threshold"}
     # the same decision with the later data perturbed differently: the book for d is a function of <= d
     x = np.random.default_rng(0).random((5, 8)).astype(np.float32)
     np.testing.assert_array_equal(f1.models["long"].predict(x), f2.models["long"].predict(x))
