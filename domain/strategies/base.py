@@ -112,6 +112,7 @@ class Strategy(ABC):
     name: ClassVar[str]
     params_type: ClassVar[type]
     target_kind: ClassVar[str] = "exposure"
+    benchmark: ClassVar[str] = "benchmark"  # label of the walk-forward result's benchmark column in reports
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.params_type()
@@ -143,3 +144,11 @@ class Strategy(ABC):
     @abstractmethod
     def decide(self, fitted: Any, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
         """Targets for the next session, from data dated <= as_of and the strategy's current book."""
+
+    def describe_fit(self, fitted: Any) -> dict[str, Any]:
+        """Provenance of a fitted model for the model store: ``train_start``/``train_end`` (Timestamps),
+        ``chosen`` (hyper-parameters picked on validation) and ``info`` (plain numbers/strings: tuning
+        scores, sizes). The default reads the attributes of those names (``chosen`` may be a method)."""
+        chosen = getattr(fitted, "chosen", {})
+        return {"train_start": pd.Timestamp(fitted.train_start), "train_end": pd.Timestamp(fitted.train_end),
+                "chosen": dict(chosen() if callable(chosen) else chosen), "info": dict(getattr(fitted, "info", {}))}

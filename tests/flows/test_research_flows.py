@@ -58,7 +58,7 @@ def _count(engine, model) -> int:
 def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     from flows.walk_forward import walk_forward
 
-    first = walk_forward(start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
+    first = walk_forward(strategy="vol_regime", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
     assert first["folds"] == 2
     with research_db.connect() as conn:
         folds = conn.execute(select(WalkForwardFold).order_by(WalkForwardFold.fold)).all()
@@ -72,7 +72,7 @@ def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     assert all(-1.0 <= d.exposure <= 1.5 for d in days)
     assert first["summary"]["calmar"] == pytest.approx(first["summary"]["cagr"] / abs(first["summary"]["max_drawdown"]))
 
-    second = walk_forward(start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
+    second = walk_forward(strategy="vol_regime", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
     assert second["run_id"] == first["run_id"]
     assert second["summary"] == first["summary"]
     assert _count(research_db, WalkForwardRun) == 1
@@ -84,17 +84,17 @@ def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_
     from flows.daily import daily
     from flows.retrain import retrain
 
-    skipped = retrain(as_of=dt.date(2024, 1, 3), only_on_quarter_start=True)
+    skipped = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 3), only_on_quarter_start=True)
     assert skipped["status"] == "skipped"
 
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "lenient", min_validation_calmar=-1e9)))
     reset_settings_cache()
-    promoted = retrain(as_of=dt.date(2024, 1, 2), only_on_quarter_start=True)
+    promoted = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 2), only_on_quarter_start=True)
     assert promoted["status"] == "promoted", promoted["report"]
 
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "strict", min_validation_calmar=1e9)))
     reset_settings_cache()
-    rejected = retrain(as_of=dt.date(2024, 4, 1))
+    rejected = retrain(strategy="vol_regime", as_of=dt.date(2024, 4, 1))
     assert rejected["status"] == "rejected"
     assert "not above the minimum" in rejected["report"]
 
