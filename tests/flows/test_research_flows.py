@@ -113,6 +113,7 @@ def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_
     assert signal.as_of == dt.date(2024, 4, 2)
     assert -1.0 <= signal.target_exposure <= 1.5
     assert isinstance(json.loads(signal.active_filters), list)
+    assert signal.kind == "exposure" and json.loads(signal.weights) == {"QQQ": signal.target_exposure}
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
