@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from domain.errors import InputError
@@ -42,8 +40,14 @@ from infra.db.models.portfolio import (
 
 
 def _insert(session_or_conn):
+    # Imported on use: the PostgreSQL dialect costs a tenth of a second that `positions list` on SQLite
+    # need not pay at start-up.
     name = session_or_conn.bind.dialect.name if isinstance(session_or_conn, Session) else session_or_conn.dialect.name
-    return pg_insert if name == "postgresql" else sqlite_insert
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _now() -> dt.datetime:

@@ -7,12 +7,8 @@ from pathlib import Path
 
 import typer
 
-from domain.errors import InputError
-from infra.db.engine import app_engine
-from infra.db.migrate import upgrade
-from infra.ingest import ingest_file
-from infra.settings import get_settings
 from flows.cli.render import database_label, make_console
+from infra.settings import get_settings
 
 console = make_console()
 errors = make_console(stderr=True, soft_wrap=True)
@@ -24,12 +20,20 @@ ingest_app = typer.Typer(help="Validate and load vendor files (a file with any b
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the application database to the latest schema."""
+    from infra.db.migrate import upgrade
+
     url = get_settings().resolved_database_url
     revision = upgrade(url)
     console.print(f"database {database_label(url)} at revision {revision}", soft_wrap=True)
 
 
 def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
+    # alembic, pandas and pandera: imported here, not at start-up.
+    from domain.errors import InputError
+    from infra.db.engine import app_engine
+    from infra.db.migrate import upgrade
+    from infra.ingest import ingest_file
+
     engine = app_engine()
     upgrade(get_settings().resolved_database_url)
     failures = 0

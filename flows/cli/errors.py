@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from typer.core import TyperGroup
 
 from domain.errors import QuantopsError
@@ -28,9 +29,18 @@ class OneLineErrors(TyperGroup):
             return super().invoke(ctx)
         except QuantopsError as exc:
             raise fail(" ".join(str(exc).split())) from None
-        except OperationalError as exc:
-            raise fail(f"database unreachable or refused the operation: {_first_line(exc.orig or exc)}") from None
-        except ProgrammingError as exc:
-            raise fail(
-                f"database schema is missing or out of date; run `quantops db upgrade` ({_first_line(exc.orig or exc)})"
-            ) from None
+        except Exception as exc:
+            # sqlalchemy is imported only by the commands that use the database (start-up time), so its
+            # errors are recognised only once it is loaded.
+            sa = sys.modules.get("sqlalchemy.exc")
+            # SQLite says a missing table is an OperationalError; PostgreSQL a ProgrammingError.
+            if sa is not None and isinstance(exc, sa.OperationalError) and "no such table" in str(exc.orig):
+                raise fail(f"database schema is missing; run `quantops db upgrade` ({_first_line(exc.orig)})") from None
+            if sa is not None and isinstance(exc, sa.OperationalError):
+                raise fail(f"database unreachable or refused the operation: {_first_line(exc.orig or exc)}") from None
+            if sa is not None and isinstance(exc, sa.ProgrammingError):
+                raise fail(
+                    f"database schema is missing or out of date; run `quantops db upgrade` "
+                    f"({_first_line(exc.orig or exc)})"
+                ) from None
+            raise

@@ -6,9 +6,6 @@ import datetime as dt
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
-
-from infra.db.engine import normalise_url
 
 
 def make_console(**options) -> Console:
@@ -18,6 +15,10 @@ def make_console(**options) -> Console:
 
 def database_label(url: str) -> str:
     """Where the database is, with any password hidden."""
+    from sqlalchemy.engine import make_url  # sqlalchemy only where a database is used (start-up time)
+
+    from infra.db.engine import normalise_url
+
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {parsed.database}"

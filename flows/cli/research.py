@@ -9,16 +9,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from domain import metrics as metric_fns
 from domain.errors import InputError
+from flows.cli.render import make_console, parse_date
+from flows.cli.runs import _progress, upgrade
 from infra.db.engine import app_engine
-from infra.db.migrate import upgrade
-from infra.model_store import model_runs, promote_manually
-from infra.reporting.tearsheet import render_tearsheet
-from infra.research_store import latest_walk_forward
 from infra.settings import get_settings
-from flows.cli.render import parse_date, make_console
-from flows.cli.runs import _progress
 
 console = make_console()
 models_app = typer.Typer(help="Trained models: list them, promote one by hand.", no_args_is_help=True)
@@ -44,7 +39,7 @@ def _benchmark(strategy: str) -> str:
 
 
 def retrain_command(
-    strategy: str = STRATEGY,
+    strategy: str | None = STRATEGY,
     as_of: str | None = typer.Option(None, "--as-of", help="Train on data up to this date (default: last session)."),
     seed: int = typer.Option(42, "--seed"),
 ) -> None:
@@ -65,7 +60,7 @@ def retrain_command(
 
 
 def walk_forward_command(
-    strategy: str = STRATEGY,
+    strategy: str | None = STRATEGY,
     start: str = typer.Option(..., "--start", help="First test date (YYYY-MM-DD)."),
     end: str = typer.Option(..., "--end", help="Last test date (YYYY-MM-DD)."),
     seed: int = typer.Option(42, "--seed"),
@@ -73,6 +68,7 @@ def walk_forward_command(
     """Quarterly expanding walk-forward; prints per-fold and overall out-of-sample metrics and stores them."""
     from flows.progress import progress_listener
     from flows.walk_forward import walk_forward
+    from infra.research_store import latest_walk_forward
 
     names = _strategies(strategy)
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
@@ -121,11 +117,13 @@ def _print_summary(strategy: str, label: str, summary: dict, benchmark: dict) ->
 
 
 def report_command(
-    strategy: str = STRATEGY,
+    strategy: str | None = STRATEGY,
     output: Path = typer.Option(Path("report.html"), "--output",
                                 help="HTML file to write (several strategies: one file each, <stem>-<name>.html)."),
 ) -> None:
     """HTML tearsheet of each strategy's latest stored walk-forward run (and the same as a Prefect artifact)."""
+    from infra.research_store import latest_walk_forward
+
     names = _strategies(strategy)
     found = {name: latest_walk_forward(app_engine(), name) for name in names}
     missing = [name for name, f in found.items() if f is None]
@@ -141,6 +139,9 @@ def report_command(
 
 
 def build_report_html(strategy: str, label: str, run: dict, folds, days) -> str:
+    from domain import metrics as metric_fns
+    from infra.reporting.tearsheet import render_tearsheet
+
     fold_rows = []
     for row in folds.itertuples():
         m = json.loads(row.metrics)
@@ -162,6 +163,8 @@ def _publish_report_artifact(strategy: str, label: str, run: dict, days) -> None
     from prefect import flow
     from prefect.artifacts import create_markdown_artifact
 
+    from domain import metrics as metric_fns
+
     m = metric_fns.summarize(days["strategy_return"], days["exposure"])
     b = metric_fns.summarize(days["benchmark_return"])
 
@@ -179,8 +182,10 @@ def _publish_report_artifact(strategy: str, label: str, run: dict, days) -> None
 
 
 @models_app.command("list")
-def models_list(strategy: str = STRATEGY) -> None:
+def models_list(strategy: str | None = STRATEGY) -> None:
     """Every stored model of a strategy (default: of each enabled one) with its status and validation metrics."""
+    from infra.model_store import model_runs
+
     for name in _strategies(strategy):
         runs = model_runs(app_engine(), name)
         table = Table(title=f"{name} models")
@@ -197,5 +202,7 @@ def models_list(strategy: str = STRATEGY) -> None:
 def models_promote(model_id: int = typer.Argument(..., help="Model id (see `quantops models list`)."),
                    reason: str = typer.Option(..., "--reason", help="Why the gates are overridden.")) -> None:
     """Make a model live by hand (recorded with the reason)."""
+    from infra.model_store import promote_manually
+
     stored = promote_manually(app_engine(), model_id, reason)
     console.print(f"model {stored.id} ({stored.strategy}, as of {stored.as_of}) is now the live model", highlight=False)

@@ -7,13 +7,8 @@ import datetime as dt
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from domain.calendar import sessions_between
-from infra.db.engine import app_engine
-from infra.db.migrate import upgrade
-from infra.ingest import ingest_file
-from infra.providers import FileDropSource
+from flows.cli.render import database_label, make_console, parse_date
 from infra.settings import SAMPLE_DIR, get_settings
-from flows.cli.render import database_label, parse_date, make_console
 
 console = make_console()
 DEMO_SESSIONS = 20
@@ -24,7 +19,15 @@ def _progress() -> Progress:
                     console=console, transient=False)
 
 
+def upgrade(url: str) -> str:
+    """Migrate the schema first (alembic is imported here, not at start-up)."""
+    from infra.db.migrate import upgrade as migrate
+
+    return migrate(url)
+
+
 def run_backfill(start: dt.date, end: dt.date, resume: bool) -> dict:
+    from domain.calendar import sessions_between
     from flows.backfill import backfill
     from flows.progress import progress_listener
 
@@ -61,6 +64,11 @@ def backfill_command(
 
 def demo_command() -> None:
     """Create the embedded database, load the bundled sample and backfill its last 20 sessions."""
+    from domain.calendar import sessions_between
+    from infra.db.engine import app_engine
+    from infra.ingest import ingest_file
+    from infra.providers import FileDropSource
+
     settings = get_settings()
     url = settings.resolved_database_url
     revision = upgrade(url)

@@ -11,27 +11,28 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from domain.errors import InputError
-from domain.tlt.calibration import CalibrationResult, calibrate
-from domain.tlt.evaluation import (StrategyEvaluation, chain_candidates, evaluate_candidates,
-                                   model_candidates)
-from domain.tlt.exits import ExitRule
-from domain.tlt.metrics import kelly_contracts
-from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
-from domain.tlt.optimize import RANKING_METRICS, optimize_exits
-from domain.tlt.params import TltOverlayParams
-from domain.tlt.spreads import BEAR_CALL, BULL_PUT, select_spread, spread_kind
 from flows.cli.render import make_console
+
+# domain.tlt pulls in numpy and scipy (seconds): each command imports what it uses, so that
+# `quantops tlt --help` and completion stay fast.
+if TYPE_CHECKING:
+    from domain.tlt.calibration import CalibrationResult
+    from domain.tlt.evaluation import StrategyEvaluation
+    from domain.tlt.exits import ExitRule
+    from domain.tlt.params import TltOverlayParams
 
 app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
 console = make_console(width=110)
 
 
 def _params() -> TltOverlayParams:
+    from domain.tlt.params import TltOverlayParams
     from infra.strategy_config import load_strategy_config
 
     return load_strategy_config("tlt_overlay", TltOverlayParams)
@@ -59,6 +60,8 @@ def _floats(value: str | None, default: tuple, name: str, cast=float) -> tuple:
 
 
 def _load_calibration(path: Path) -> CalibrationResult:
+    from domain.tlt.calibration import CalibrationResult
+
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -95,6 +98,8 @@ def calibrate_cmd(
     tlt_col: str = typer.Option("tlt_close", "--tlt-col"),
 ) -> None:
     """Fit bivariate Vasicek, log(TLT) = a + b*y + c*y^2 and the volatility model; write the JSON."""
+    from domain.tlt.calibration import calibrate
+
     p = _params()
     start = _date(start_date, p.calibration_start, "--start-date")
     end = _date(end_date, p.calibration_end, "--end-date")
@@ -136,6 +141,8 @@ def calibrate_cmd(
 
 
 def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
+    from domain.tlt.spreads import BEAR_CALL, BULL_PUT
+
     if put_only and call_only:
         raise InputError("--put-only and --call-only exclude each other")
     return (BULL_PUT,) if put_only else (BEAR_CALL,) if call_only else (BULL_PUT, BEAR_CALL)
@@ -143,6 +150,8 @@ def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
 
 def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: TltOverlayParams,
             title: str) -> None:
+    from domain.tlt.metrics import kelly_contracts
+
     passing = [e for e in evaluations if e.metrics.pop >= min_pop]
     if not passing:
         best = max(e.metrics.pop for e in evaluations)
@@ -185,6 +194,8 @@ def _reasons(reasons: dict[str, float]) -> None:
 
 def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: int | None,
           p: TltOverlayParams) -> ExitRule:
+    from domain.tlt.exits import ExitRule
+
     try:
         return ExitRule(p.profit_target_pct if profit_target is None else profit_target,
                         p.loss_limit_multiple if loss_multiple is None else loss_multiple,
@@ -208,6 +219,9 @@ def evaluate_cmd(
     top: int = typer.Option(None, "--top", help="Default 10."),
 ) -> None:
     """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
+    from domain.tlt.evaluation import evaluate_candidates, model_candidates
+    from domain.tlt.monte_carlo import simulate_market
+
     p = _params()
     n_paths, expiration = n_paths or p.n_paths, expiration or p.expiration_days
     min_pop = p.min_pop if min_pop is None else min_pop
@@ -249,6 +263,9 @@ def market_evaluate_cmd(
     top: int = typer.Option(None, "--top"),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
+    from domain.tlt.evaluation import chain_candidates, evaluate_candidates
+    from domain.tlt.monte_carlo import simulate_market
+
     p = _params()
     n_paths = n_paths or p.n_paths
     min_dte = p.min_dte if min_dte is None else min_dte
@@ -316,6 +333,10 @@ def optimize_cmd(
     output: Path = typer.Option(None, "--output", help="Write optimal_params.json here."),
 ) -> None:
     """Grid-search exit rules (profit target x loss multiple x DTE) for one spread under POP/CVaR limits."""
+    from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
+    from domain.tlt.optimize import RANKING_METRICS, optimize_exits
+    from domain.tlt.spreads import select_spread, spread_kind
+
     p = _params()
     expiration, n_paths = expiration or p.expiration_days, n_paths or p.n_paths
     min_pop = p.min_pop if min_pop is None else min_pop
