@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from infra.db.engine import get_engine
 from infra.db.models.research import ModelRun, Signal, WalkForwardDay, WalkForwardFold, WalkForwardRun
 from infra.ingest import ingest_file
-from infra.settings import CONFIG_DIR, SAMPLE_DIR, reset_settings_cache
-
-SMALL_GRID = {
-    "ridge_alpha": [1.0], "lasso_alpha": [0.1], "rf_max_depth": [5], "rf_min_samples_split": [20],
-    "pca_components": [10], "weights": [[0.25, 0.25, 0.35, 0.15]], "exposure_scale": [5.0],
-}
-
-
-def _small_config(target: Path, **promotion) -> Path:
-    shutil.copytree(CONFIG_DIR, target, dirs_exist_ok=True)
-    params = yaml.safe_load((target / "vol_regime.yaml").read_text())
-    params["grid"] = SMALL_GRID
-    params["model"]["rf_n_estimators"] = 20
-    (target / "vol_regime.yaml").write_text(yaml.safe_dump(params))
-    gates = yaml.safe_load((target / "promotion.yaml").read_text())
-    gates.update({"validation_quarters": 1, **promotion})
-    (target / "promotion.yaml").write_text(yaml.safe_dump(gates))
-    return target
+from infra.settings import SAMPLE_DIR, reset_settings_cache
+from tests.strategy_config import small_vol_regime_config as _small_config
 
 
 @pytest.fixture
