@@ -76,7 +76,7 @@ def test_walk_forward_on_a_local_dask_cluster_equals_the_thread_runner(app_env, 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = walk_forward.with_options(task_runner=make_task_runner("dask", address=cluster.scheduler_address))
         dask = on_dask(**args)
-        assert len(cluster.scheduler_info()["workers"]) == 2
+        assert len(cluster.scheduler_info["workers"]) == 2
     by_dask = latest_walk_forward(engine, "vol_regime")
 
     assert dask["folds"] == threads["folds"] == 2
@@ -84,3 +84,16 @@ def test_walk_forward_on_a_local_dask_cluster_equals_the_thread_runner(app_env, 
     assert by_dask[0]["id"] == by_threads[0]["id"]  # same inputs, params and seed: the same stored run
     pd.testing.assert_frame_equal(by_dask[2], by_threads[2], check_exact=True)
     pd.testing.assert_frame_equal(by_dask[1].drop(columns="id"), by_threads[1].drop(columns="id"), check_exact=True)
+
+
+def test_cli_names_a_bad_runner_setting_in_one_line(runner_env):
+    from typer.testing import CliRunner
+
+    from flows.cli.main import app
+
+    runner_env(task_runner="slurm")
+    result = CliRunner().invoke(app, ["walk-forward", "--strategy", "vol_regime", "--start", "2023-01-01",
+                                      "--end", "2023-03-31"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "error: QUANTOPS_TASK_RUNNER must be one of threads, processes, dask, got 'slurm'")
