@@ -4,16 +4,16 @@
 are JSON. Existing rows were all single-asset exposures of vol_regime: they become kind 'exposure' with
 weights {"QQQ": target_exposure}.
 
-Revision ID: 0004_strategy_targets
-Revises: 0003_daily_bars_natural_key
+Revision ID: 0005_strategy_targets
+Revises: 0004_paper_books
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_strategy_targets"
-down_revision = "0003_daily_bars_natural_key"
+revision = "0005_strategy_targets"
+down_revision = "0004_paper_books"
 branch_labels = None
 depends_on = None
 
