@@ -4,16 +4,16 @@
 are JSON. Existing rows were all single-asset exposures of vol_regime: they become kind 'exposure' with
 weights {"QQQ": target_exposure}.
 
-Revision ID: 0005_strategy_targets
-Revises: 0004_paper_books
+Revision ID: 0006_strategy_targets
+Revises: 0005_raw_bars_and_revisions
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_strategy_targets"
-down_revision = "0004_paper_books"
+revision = "0006_strategy_targets"
+down_revision = "0005_raw_bars_and_revisions"
 branch_labels = None
 depends_on = None
 
