@@ -57,6 +57,7 @@ class Allocator(Strategy):
     name = "allocator"
     params_type = AllocatorParams
     target_kind = "legs"
+    benchmark = "baseline 50/50"
 
     @property
     def needs(self) -> Needs:
