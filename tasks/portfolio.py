@@ -41,8 +41,9 @@ def risk_params() -> RiskParams:
     return load_strategy_config("risk", RiskParams)
 
 
-def bs_model_price(option_type: str, spot: float, strike: float, years: float, rate: float, vol: float) -> float:
-    return float(bs_price(spot, strike, years, rate, vol, option_type == "call"))
+def bs_model_price(option_type: str, spot: float, strike: float, years: float, rate: float, vol: float,
+                   div_yield: float = 0.0) -> float:
+    return float(bs_price(spot, strike, years, rate, vol, option_type == "call", div_yield))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from domain.portfolio.positions import OptionLeg, SpreadPosition, StockPosition
 
 # (option_type, spot, strike, years_to_expiry, rate, vol) -> price per share
-ModelPrice = Callable[[str, float, float, float, float, float], float]
+ModelPrice = Callable[[str, float, float, float, float, float, float], float]
 
 SOURCE_QUOTE = "quote"  # both legs quoted: price = mid, price_conservative = cost to close at bid/ask
 SOURCE_MODEL = "model"  # at least one leg unquoted: every leg priced by the model
@@ -71,8 +71,10 @@ def mark_spread(
     model_price: ModelPrice,
     vol: float,
     rate: float,
+    div_yield: float = 0.0,
 ) -> Mark | None:
-    """Value of the spread at `as_of`; None when neither quotes nor an underlying price exist."""
+    """Value of the spread at `as_of`; None when neither quotes nor an underlying price exist.
+    `div_yield` is the underlying's continuous dividend yield fed to the model (TLT pays ~4%)."""
     dte = (position.expiration - as_of).days
     short, long_ = position.short_leg, position.long_leg
     if dte <= 0:
@@ -94,7 +96,7 @@ def mark_spread(
 
     def leg_price(leg: OptionLeg, q: QuoteRow | None) -> float:
         leg_vol = q.implied_vol if (q is not None and q.implied_vol) else vol
-        return float(model_price(leg.option_type, underlying_price, leg.strike, years, rate, leg_vol))
+        return float(model_price(leg.option_type, underlying_price, leg.strike, years, rate, leg_vol, div_yield))
 
     value = leg_price(short, q_short) - leg_price(long_, q_long)
     return _spread_mark(position, as_of, SOURCE_MODEL, value, value, underlying_price, dte, vol)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from domain.errors import InputError
 from domain.rates.vasicek import BivariateVasicekParams, fit_bivariate_vasicek
+from domain.tlt.dividends import trailing_dividend_yield
 from domain.tlt.regression import TltRegression, fit_tlt_regression
 from domain.tlt.volatility import VolatilityModel, fit_volatility_model
 
@@ -42,6 +43,7 @@ class CalibrationResult:
     volatility: VolatilityModel
     current: CurrentValues
     n_observations: int = 0
+    div_yield: float = 0.0  # continuous, from the trailing 12 months of distributions (domain/tlt/dividends.py)
 
     def to_dict(self) -> dict:
         """The design document's calibration_results.json layout (yields in decimals)."""
@@ -51,6 +53,7 @@ class CalibrationResult:
             "volatility_params": self.volatility.as_dict(),
             "current_values": {"yield_20y": self.current.yield_20y, "yield_30y": self.current.yield_30y,
                                "tlt_price": self.current.tlt_price, "date": self.current.date},
+            "dividend_params": {"dividend_yield": self.div_yield},
         }
 
     @classmethod
@@ -65,13 +68,17 @@ class CalibrationResult:
             volatility = VolatilityModel(float(vol["base_iv"]), float(vol["price_sensitivity"]))
             current = CurrentValues(float(cur["yield_20y"]), float(cur["yield_30y"]), float(cur["tlt_price"]),
                                     str(cur.get("date", "")))
+            # files written before the dividend yield existed price TLT as a non-payer, as they did then
+            div_yield = float(data.get("dividend_params", {}).get("dividend_yield", 0.0))
         except (KeyError, TypeError) as exc:
             raise InputError(f"{source}: not a calibration result (missing or malformed {exc})") from None
         except ValueError as exc:
             raise InputError(f"{source}: {exc}") from None
         if not current.tlt_price > 0 or not volatility.base_iv > 0:
             raise InputError(f"{source}: tlt_price and base_iv must be positive")
-        return cls(vasicek, regression, volatility, current)
+        if not 0.0 <= div_yield < 0.25:
+            raise InputError(f"{source}: dividend_yield {div_yield} is not a decimal annual yield in [0, 0.25)")
+        return cls(vasicek, regression, volatility, current, div_yield=div_yield)
 
 
 def detect_percent(values) -> bool:
@@ -129,8 +136,12 @@ def select_window(frame: pd.DataFrame, start: dt.date, end: dt.date, exclude_cov
 
 def calibrate(frame: pd.DataFrame, start: dt.date = dt.date(2019, 1, 1), end: dt.date = dt.date(2024, 12, 31),
               exclude_covid: bool = True, covid_window: tuple[dt.date, dt.date] = COVID_WINDOW,
-              min_observations: int = 60, vol_window: int = 21, **columns: str) -> CalibrationResult:
-    """Fit Vasicek, the TLT regression and the volatility model on the window; see the module docstring."""
+              min_observations: int = 60, vol_window: int = 21, tlt_adj_col: str | None = None,
+              **columns: str) -> CalibrationResult:
+    """Fit Vasicek, the TLT regression and the volatility model on the window; see the module docstring.
+
+    With `tlt_adj_col` (adjusted TLT closes beside the raw `tlt_col`) the result also carries TLT's
+    dividend yield over the 12 months to the window's last date; without it the yield is 0."""
     if start >= end:
         raise InputError(f"start date {start} is not before end date {end}")
     data = select_window(prepare_frame(frame, **columns), start, end, exclude_covid, covid_window)
@@ -146,4 +157,13 @@ def calibrate(frame: pd.DataFrame, start: dt.date = dt.date(2019, 1, 1), end: dt
     last = data.iloc[-1]
     current = CurrentValues(float(last["yield_20y"]), float(last["yield_30y"]), float(last["tlt_close"]),
                             last["date"].date().isoformat())
-    return CalibrationResult(vasicek, regression, volatility, current, len(data))
+    div_yield = 0.0
+    if tlt_adj_col is not None:
+        if tlt_adj_col not in frame.columns:
+            raise InputError(f"missing column {tlt_adj_col}; found {', '.join(map(str, frame.columns))}")
+        dates = pd.to_datetime(frame[columns.get("date_col", "date")], errors="coerce")
+        raw = pd.Series(pd.to_numeric(frame[columns.get("tlt_col", "tlt_close")], errors="coerce").to_numpy(),
+                        index=dates)
+        adjusted = pd.Series(pd.to_numeric(frame[tlt_adj_col], errors="coerce").to_numpy(), index=dates)
+        div_yield = trailing_dividend_yield(raw[raw.index.notna()], adjusted[adjusted.index.notna()], last["date"])
+    return CalibrationResult(vasicek, regression, volatility, current, len(data), div_yield)

@@ -44,18 +44,20 @@ class StrategyEvaluation:
 
 
 def model_candidates(spot: float, vol: float, rate: float, expiration_days: int, kinds, deltas, widths,
-                     strike_step: float = 1.0, days_per_year: float = TRADING_DAYS) -> list[Candidate]:
+                     strike_step: float = 1.0, days_per_year: float = TRADING_DAYS,
+                     div_yield: float = 0.0) -> list[Candidate]:
     """One candidate per (kind, target delta, width), duplicates removed, credit at the model price."""
     seen: dict[tuple, Candidate] = {}
     t = expiration_days / days_per_year
     for kind in kinds:
         for d in deltas:
             for w in widths:
-                spread = select_spread(kind, spot, expiration_days, rate, vol, d, w, strike_step, days_per_year)
+                spread = select_spread(kind, spot, expiration_days, rate, vol, d, w, strike_step, days_per_year,
+                                       div_yield)
                 key = (spread.kind, spread.short_strike, spread.long_strike)
                 if key in seen:
                     continue
-                credit = float(spread.value(spot, t, rate, vol))
+                credit = float(spread.value(spot, t, rate, vol, div_yield=div_yield))
                 if credit > 0.0:
                     seen[key] = Candidate(spread, credit, vol, vol)
     return list(seen.values())
@@ -102,7 +104,8 @@ def chain_candidates(chain: pd.DataFrame, min_dte: int, max_dte: int, kinds, del
 
 
 def evaluate_candidates(candidates: list[Candidate], paths: MarketPaths, rate: float, rule: ExitRule,
-                        iv_floor: float = 0.03, days_per_year: float = TRADING_DAYS) -> list[StrategyEvaluation]:
+                        iv_floor: float = 0.03, days_per_year: float = TRADING_DAYS,
+                        div_yield: float = 0.0) -> list[StrategyEvaluation]:
     """Every candidate on the same paths (truncated to its expiry), ranked by expected return."""
     if not candidates:
         raise InputError("no candidate spreads to evaluate")
@@ -117,7 +120,7 @@ def evaluate_candidates(candidates: list[Candidate], paths: MarketPaths, rate: f
         if key not in legs:
             t = (n - np.arange(n + 1)) / days_per_year
             v = np.maximum(vol + paths.vol_shift[:, : n + 1], iv_floor)
-            legs[key] = bs_price(paths.price[:, : n + 1], strike, t, rate, v, is_call)
+            legs[key] = bs_price(paths.price[:, : n + 1], strike, t, rate, v, is_call, div_yield)
         return legs[key]
 
     results = []

@@ -6,7 +6,9 @@ On each day k = 1..n (n = days to expiry at entry) the position is checked again
 - DTE threshold: n - k <= dte_threshold, i.e. closed on day n - dte_threshold (0 disables it);
 - otherwise it expires on day n at intrinsic value.
 The first day any rule fires is the exit day; when a price rule and the DTE close fall on the same
-day the price rule is the recorded reason (it would have been traded on first). P&L is per share.
+day the price rule is the recorded reason (it would have been traded on first). A price rule that
+first fires on day n itself is recorded as 'expiration': on that day the spread settles at intrinsic
+value whatever the rules say (a spread ending worthless did not hit a profit target). P&L is per share.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def combine(values: np.ndarray, credit: float, profit_day: np.ndarray, loss_day:
     n = values.shape[1] - 1
     price_day = np.minimum(profit_day, loss_day)
     day = np.minimum(np.minimum(price_day, dte_close_day), n)
-    reason = np.where(price_day <= np.minimum(dte_close_day, n),
+    reason = np.where((price_day <= np.minimum(dte_close_day, n)) & (price_day < n),
                       np.where(profit_day < loss_day, PROFIT_TARGET, LOSS_LIMIT),
                       np.where(dte_close_day < n, DTE_THRESHOLD, EXPIRATION))
     pnl = credit - values[np.arange(values.shape[0]), day]

@@ -51,7 +51,7 @@ def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
 
 def spread_value_matrix(spread: CreditSpread, paths: MarketPaths, rate: float, entry_vol_short: float,
                         entry_vol_long: float | None = None, iv_floor: float = 0.03,
-                        days_per_year: float = TRADING_DAYS) -> np.ndarray:
+                        days_per_year: float = TRADING_DAYS, div_yield: float = 0.0) -> np.ndarray:
     """Buy-back value of the spread on every path and day (per share); the last column is at expiry.
 
     The spread's expiration_days must equal the paths' n_days. Each leg keeps its entry implied vol
@@ -64,4 +64,4 @@ def spread_value_matrix(spread: CreditSpread, paths: MarketPaths, rate: float, e
     vol_short = np.maximum(entry_vol_short + paths.vol_shift, iv_floor)
     vol_long = vol_short if entry_vol_long == entry_vol_short else np.maximum(entry_vol_long + paths.vol_shift,
                                                                               iv_floor)
-    return spread.value(paths.price, t, rate, vol_short, vol_long)
+    return spread.value(paths.price, t, rate, vol_short, vol_long, div_yield)

@@ -3,7 +3,8 @@
 
 Money is per share (one contract = `contract_multiplier` shares, 100). `value` is what it costs to
 buy the spread back (short leg minus long leg, >= 0); the seller's P&L is credit - value. Time to
-expiry is in years; the overlay counts trading days and uses t = days / 252.
+expiry is in years; the overlay counts trading days and uses t = days / 252. `div_yield` is the
+underlying's continuous dividend yield (Merton; TLT distributes about 4% a year), 0 by default.
 """
 
 from __future__ import annotations
@@ -57,12 +58,12 @@ class CreditSpread:
     def label(self) -> str:
         return f"{'Put' if self.is_put else 'Call'} {self.short_strike:g}/{self.long_strike:g}"
 
-    def value(self, spot, t, rate, vol_short, vol_long=None):
+    def value(self, spot, t, rate, vol_short, vol_long=None, div_yield=0.0):
         """Buy-back value per share; arrays broadcast (vols: annual decimals, t: years)."""
         vol_long = vol_short if vol_long is None else vol_long
         call = not self.is_put
-        return (bs_price(spot, self.short_strike, t, rate, vol_short, call)
-                - bs_price(spot, self.long_strike, t, rate, vol_long, call))
+        return (bs_price(spot, self.short_strike, t, rate, vol_short, call, div_yield)
+                - bs_price(spot, self.long_strike, t, rate, vol_long, call, div_yield))
 
     def max_profit(self, credit: float) -> float:
         return credit
@@ -75,7 +76,8 @@ class CreditSpread:
 
 
 def select_spread(kind: str, spot: float, expiration_days: int, rate: float, vol: float, target_delta: float,
-                  width: float, strike_step: float = 1.0, days_per_year: float = 252.0) -> CreditSpread:
+                  width: float, strike_step: float = 1.0, days_per_year: float = 252.0,
+                  div_yield: float = 0.0) -> CreditSpread:
     """Short strike on the `strike_step` grid whose |delta| is nearest `target_delta` (flat `vol`),
     long strike `width` further out of the money."""
     kind = spread_kind(kind)
@@ -88,7 +90,7 @@ def select_spread(kind: str, spot: float, expiration_days: int, rate: float, vol
     grid = grid[otm]
     if grid.size == 0:
         raise InputError("no out-of-the-money strikes on the grid")
-    d = np.abs(bs_delta(spot, grid, t, rate, vol, not is_put))
+    d = np.abs(bs_delta(spot, grid, t, rate, vol, not is_put, div_yield))
     short = float(grid[np.argmin(np.abs(d - target_delta))])
     long = short - width if is_put else short + width
     if long <= 0:

@@ -96,6 +96,8 @@ def calibrate_cmd(
     yield_20y_col: str = typer.Option("yield_20y", "--yield-20y-col"),
     yield_30y_col: str = typer.Option("yield_30y", "--yield-30y-col"),
     tlt_col: str = typer.Option("tlt_close", "--tlt-col"),
+    tlt_adj_col: str = typer.Option(None, "--tlt-adj-col", help="Adjusted TLT closes beside the raw ones: "
+                                    "gives the dividend yield (trailing 12 months); without it 0."),
 ) -> None:
     """Fit bivariate Vasicek, log(TLT) = a + b*y + c*y^2 and the volatility model; write the JSON."""
     from domain.tlt.calibration import calibrate
@@ -122,7 +124,7 @@ def calibrate_cmd(
         frame = read_calibration_csv(data)
     result = calibrate(frame, start, end, exclude_covid=not no_covid_exclusion,
                        covid_window=(p.covid_start, p.covid_end), min_observations=p.min_observations,
-                       vol_window=p.realized_vol_window, **columns)
+                       vol_window=p.realized_vol_window, tlt_adj_col=tlt_adj_col, **columns)
     output.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     v, r, vol, cur = result.vasicek, result.regression, result.volatility, result.current
     table = Table(title=f"TLT calibration {start}..{end}"
@@ -135,6 +137,8 @@ def calibrate_cmd(
     table.add_row("TLT regression", f"alpha={r.alpha:.4f} beta={r.beta:.3f} gamma={r.gamma:.2f} "
                   f"R^2={r.r_squared:.4f} duration={float(r.duration(cur.avg_yield)):.2f}y")
     table.add_row("volatility", f"base_iv={vol.base_iv:.2%} price_sensitivity={vol.price_sensitivity:.5f}/$")
+    table.add_row("dividend yield", f"q={result.div_yield:.3%} (continuous, trailing 12 months)"
+                  if tlt_adj_col else "q=0 (no --tlt-adj-col: TLT priced as a non-payer)")
     table.add_row("current", f"{cur.date}: 20y {cur.yield_20y:.3%}, 30y {cur.yield_30y:.3%}, TLT {cur.tlt_price:.2f}")
     console.print(table)
     console.print(f"Wrote {output}")
@@ -206,7 +210,7 @@ def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: i
 
 @app.command("evaluate")
 def evaluate_cmd(
-    calibration: Path = typer.Option(..., "--calibration", help="calibration_results.json"),
+    calibration: Path = typer.Option(..., "--calibration", "-c", help="calibration_results.json"),
     n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
     expiration: int = typer.Option(None, "--expiration", help="Trading days to expiry, default 45."),
     min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
@@ -235,11 +239,12 @@ def evaluate_cmd(
     entry_iv = max(cal.volatility.base_iv, p.iv_floor)
     candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, expiration,
                                   _kinds(put_only, call_only), p.candidate_deltas, p.candidate_widths,
-                                  p.strike_step, p.trading_days_per_year)
+                                  p.strike_step, p.trading_days_per_year, cal.div_yield)
     paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
-                                      p.trading_days_per_year)
-    console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, {n_paths} paths, "
+                                      p.trading_days_per_year, cal.div_yield)
+    console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, q {cal.div_yield:.2%}, "
+                  f"{n_paths} paths, "
                   f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
                   f"{rule.dte_threshold} DTE")
     _report(evaluations, min_pop, top, p, "Top strategies (model-priced)")
@@ -247,7 +252,7 @@ def evaluate_cmd(
 
 @app.command("market-evaluate")
 def market_evaluate_cmd(
-    calibration: Path = typer.Option(..., "--calibration"),
+    calibration: Path = typer.Option(..., "--calibration", "-c"),
     options: Path = typer.Option(None, "--options", help="Vendor option chain CSV (IV in percent)."),
     from_db: bool = typer.Option(False, "--from-db", help="Use the latest stored TLT chain."),
     n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
@@ -306,14 +311,15 @@ def market_evaluate_cmd(
     horizon = max(c.spread.expiration_days for c in candidates)
     paths = simulate_market(cal, n_paths, horizon, seed, spot=spot, days_per_year=p.trading_days_per_year)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
-                                      p.trading_days_per_year)
-    console.print(f"TLT {spot:.2f} ({source}), {len(candidates)} candidate spreads, {n_paths} paths")
+                                      p.trading_days_per_year, cal.div_yield)
+    console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
+                  f"{n_paths} paths")
     _report(evaluations, min_pop, top, p, "Top strategies (market-priced)")
 
 
 @app.command("optimize")
 def optimize_cmd(
-    calibration: Path = typer.Option(..., "--calibration"),
+    calibration: Path = typer.Option(..., "--calibration", "-c"),
     delta: float = typer.Option(..., "--delta", help="Target |delta| of the short leg, e.g. 0.20."),
     width: float = typer.Option(..., "--width", help="Spread width in dollars, e.g. 3."),
     spread_type: str = typer.Option(..., "--spread-type", help="put (bull put) or call (bear call)."),
@@ -354,11 +360,11 @@ def optimize_cmd(
     cur = cal.current
     iv = max(cal.volatility.base_iv, p.iv_floor)
     spread = select_spread(spread_kind(spread_type), cur.tlt_price, expiration, rate, iv, delta, width,
-                           p.strike_step, p.trading_days_per_year)
+                           p.strike_step, p.trading_days_per_year, cal.div_yield)
     paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
     started = time.perf_counter()
     values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor,
-                                 days_per_year=p.trading_days_per_year)
+                                 days_per_year=p.trading_days_per_year, div_yield=cal.div_yield)
     credit = float(values[0, 0])
     if not credit > 0:
         raise InputError(f"{spread.label}: no credit at the model price; choose a larger --delta")
@@ -366,7 +372,8 @@ def optimize_cmd(
     result = optimize_exits(values, credit, pts, lms, dtes, min_pop, max_cvar, ranking_metric)
     elapsed = time.perf_counter() - started
 
-    console.print(f"Spread: {spread.label} ({expiration} days), TLT {cur.tlt_price:.2f}, IV {iv:.1%}")
+    console.print(f"Spread: {spread.label} ({expiration} days), TLT {cur.tlt_price:.2f}, IV {iv:.1%}, "
+                  f"q {cal.div_yield:.2%}")
     console.print(f"Initial credit: {_money(credit)}")
     console.print(f"Constraints: min POP {min_pop:.0%}"
                   + (f", max CVaR loss {_money(max_cvar)} ({risk_budget:.3%} of TLT)" if max_cvar else ""))

@@ -13,6 +13,19 @@ def test_hull_example_15_6_call_and_put():
     assert bs.put_price(42, 40, 0.5, 0.1, 0.2) == pytest.approx(0.81, abs=0.005)
 
 
+def test_hull_example_17_1_index_call_with_dividend_yield():
+    # Hull, Options, Futures, and Other Derivatives, 8th ed., Example 17.1 (European call on an index):
+    # S0=930, K=900, r=8%, q=3%, sigma=20%, T=2/12 -> c = 51.83 (Merton's formula)
+    assert bs.call_price(930, 900, 2 / 12, 0.08, 0.2, 0.03) == pytest.approx(51.83, abs=0.005)
+    c = bs.call_price(930, 900, 2 / 12, 0.08, 0.2, div_yield=0.03)
+    p = bs.put_price(930, 900, 2 / 12, 0.08, 0.2, div_yield=0.03)
+    # parity with a dividend yield: c - p = S e^{-qT} - K e^{-rT}
+    assert c - p == pytest.approx(930 * np.exp(-0.03 * 2 / 12) - 900 * np.exp(-0.08 * 2 / 12), abs=1e-10)
+    g = bs.greeks(930, 900, 2 / 12, 0.08, 0.2, True, 0.03)
+    assert float(g.price) == pytest.approx(float(c), abs=1e-10)
+    assert float(g.delta) < float(bs.greeks(930, 900, 2 / 12, 0.08, 0.2, True).delta)  # e^{-qT} N(d1) < N(d1)
+
+
 def test_hull_chapter_19_greeks():
     # Hull, 8th ed., chapter 19 running example (Sections 19.1-19.9, Examples 19.1, 19.4, 19.6, 19.7):
     # S=49, K=50, r=5%, sigma=20%, T=20 weeks -> call 2.40, delta 0.522, theta -4.31/yr,

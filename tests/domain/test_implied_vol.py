@@ -86,3 +86,13 @@ def test_spy_chain_mids_back_to_vendor_ivs():
     row = df[(df["expiration"] == "2015-01-17") & (df["strike"] == 200) & df["call"]]
     one = iv.implied_vol(0.5 * (row["bid"] + row["ask"]), SPY_RAW_CLOSE_2015_01_05, 200.0, row["t"], 0.0, True)
     assert float(one.vol[0]) == pytest.approx(0.195, abs=0.01)
+
+
+def test_hull_example_17_1_implied_vol_with_dividend_yield():
+    # Hull, 8th ed., Example 17.1: S0=930, K=900, r=8%, q=3%, T=2/12, c = 51.83 at sigma = 20%.
+    # The quoted price is rounded to the cent: with vega ~ 150 that moves the vol by under 1e-4.
+    res = iv.implied_vol(51.83, 930.0, 900.0, 2 / 12, 0.08, True, div_yield=0.03)
+    assert res.ok.all() and float(res.vol) == pytest.approx(0.20, abs=1e-4)
+    # ignoring the dividend yield misreads the same quote as a higher vol (the forward is too high)
+    no_q = iv.implied_vol(51.83, 930.0, 900.0, 2 / 12, 0.08, True)
+    assert float(no_q.vol) < 0.19

@@ -37,7 +37,9 @@ def calibration(tmp_path: Path, history_csv: Path) -> Path:
 
 def test_calibrate_writes_the_design_json(calibration: Path):
     doc = json.loads(calibration.read_text())
-    assert set(doc) == {"vasicek_params", "regression_params", "volatility_params", "current_values"}
+    assert set(doc) == {"vasicek_params", "regression_params", "volatility_params", "current_values",
+                        "dividend_params"}
+    assert doc["dividend_params"] == {"dividend_yield": 0.0}  # no --tlt-adj-col: priced as a non-payer
     assert set(doc["vasicek_params"]) == {"kappa_20", "theta_20", "sigma_20", "kappa_30", "theta_30", "sigma_30",
                                           "rho"}
     assert set(doc["regression_params"]) == {"alpha", "beta", "gamma", "r_squared"}
@@ -48,7 +50,8 @@ def test_calibrate_writes_the_design_json(calibration: Path):
 
 def test_optimize_prints_and_writes_the_design_json(calibration: Path, tmp_path: Path):
     out = tmp_path / "opt.json"
-    args = ["tlt", "optimize", "--calibration", str(calibration), "--delta", "0.20", "--width", "3",
+    # -c: the short form of --calibration (issue 18 item 9)
+    args = ["tlt", "optimize", "-c", str(calibration), "--delta", "0.20", "--width", "3",
             "--spread-type", "put", "--n-paths", "2000", "--min-pop", "0.5", "--output", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -41,7 +41,7 @@ def test_missing_quote_falls_back_to_model_with_quoted_iv_when_available():
     p = spread()
     calls = []
 
-    def model(opt, spot, strike, t, r, vol):
+    def model(opt, spot, strike, t, r, vol, q):
         calls.append((opt, spot, strike, round(t, 6), r, vol))
         return {88.0: 0.60, 85.0: 0.20}[strike]
 

@@ -44,6 +44,19 @@ def test_exits_on_hand_made_paths():
     assert no_dte.avg_days_held == pytest.approx((2 + 2 + 6 + 4) / 4)
 
 
+def test_a_spread_ending_worthless_at_expiry_is_an_expiration_not_a_profit_target():
+    credit = 1.0
+    values = np.array([
+        [1.0, 0.9, 0.8, 0.0],  # below the 50% target only on day 3 = expiry: it expired worthless
+        [1.0, 0.9, 0.4, 0.0],  # target reached on day 2, before expiry: a profit-target exit
+        [1.0, 1.2, 1.5, 2.5],  # beyond the loss limit only at expiry: settled at expiry too
+    ])
+    out = apply_exits(values, credit, ExitRule(0.5, 2.0, 0))
+    assert out.reason.tolist() == [EXPIRATION, PROFIT_TARGET, EXPIRATION]
+    assert out.exit_day.tolist() == [3, 2, 3]
+    np.testing.assert_allclose(out.pnl, [1.0, 0.6, -1.5])
+
+
 def test_metrics_by_hand():
     pnl = np.array([1.0, 1.0, 1.0, -2.0] * 5)
     m = trade_metrics(pnl)
