@@ -85,9 +85,11 @@ class Book:
         return self.equity / self.peak - 1.0
 
     @property
-    def weights(self) -> pd.Series:
-        """Weights decided at the last close (what the book holds, or will hold after the next open)."""
-        return self.positions["pending"]
+    def weights(self) -> dict[str, float]:
+        """Weights decided at the last close (what the book holds, or will hold after the next open), of
+        the instruments not flat: what a strategy's ``decide`` reads as its book."""
+        p = self.positions["pending"]
+        return {str(k): float(v) for k, v in p[p != 0].items()}
 
     def open_positions(self) -> pd.DataFrame:
         p = self.positions

@@ -43,7 +43,7 @@ def _day_by_day(targets: pd.DataFrame, close: pd.DataFrame, open_: pd.DataFrame 
         fills += f
         events += e
         equity.append(book.equity)
-        exposures.append(book.weights.reindex(targets.columns).fillna(0.0))
+        exposures.append(pd.Series(book.weights).reindex(targets.columns).fillna(0.0))
     return pd.Series(equity, index=targets.index), pd.DataFrame(exposures, index=targets.index), fills, events
 
 
@@ -166,9 +166,9 @@ def test_position_limit_turnover_and_adv_caps():
     px = pd.DataFrame({"close": {"A": 10.0, "B": 10.0, "C": 10.0}, "adv": {"A": 1e9, "B": 1e9, "C": 1000.0}})
     rules = Rules(max_positions=2, commission_bps=0, slippage_bps=0)
     book, _, _ = step(Book(), _one(d, {"A": 0.3, "B": -0.5, "C": 0.1}), px, rules)
-    assert set(book.weights.index) == {"A", "B"}
+    assert set(book.weights) == {"A", "B"}
     book, _, _ = step(Book(), _one(d, {"A": 0.6, "B": -0.6}), px, Rules(max_turnover=0.6))
-    assert book.weights.to_dict() == pytest.approx({"A": 0.3, "B": -0.3})
+    assert book.weights == pytest.approx({"A": 0.3, "B": -0.3})
     book, _, _ = step(Book(capital=10_000.0), _one(d, {"C": 0.5}), px, Rules(max_adv_fraction=0.1))
     assert book.weights["C"] == pytest.approx(100.0 / 10_000.0)  # 10% of 1,000 traded at most
 
