@@ -43,7 +43,7 @@ def _day_by_day(targets: pd.DataFrame, close: pd.DataFrame, open_: pd.DataFrame 
         fills += f
         events += e
         equity.append(book.equity)
-        exposures.append(pd.Series(book.weights).reindex(targets.columns).fillna(0.0))
+        exposures.append(pd.Series(book.weights, dtype=float).reindex(targets.columns).fillna(0.0))
     return pd.Series(equity, index=targets.index), pd.DataFrame(exposures, index=targets.index), fills, events
 
 

@@ -81,7 +81,7 @@ def test_stored_steps_equal_the_backtest_and_rerun_is_idempotent(engine):
     assert _dump(engine) == before
     book = load_book(engine, "toy", dt.date(2030, 1, 1))
     assert book.equity == pytest.approx(bt.equity.iloc[-1], rel=1e-10)
-    assert pd.Series(book.weights).reindex(weights.columns).fillna(0).to_numpy() == pytest.approx(
+    assert pd.Series(book.weights, dtype=float).reindex(weights.columns).fillna(0).to_numpy() == pytest.approx(
         bt.exposures.iloc[-1].to_numpy(), abs=1e-10)
 
 
