@@ -127,11 +127,11 @@ def _column(prices: pd.DataFrame, name: str, instruments: list[str], required: b
     return prices[name].reindex(instruments).to_numpy(dtype=float)
 
 
-def fills_of(session: Session, instruments: list[str], date: pd.Timestamp, open_: np.ndarray | None,
-             close: np.ndarray, rules: Rules) -> list[Fill]:
+def fills_of(session: Session, instruments: list[str], date: pd.Timestamp, close: np.ndarray,
+             rules: Rules) -> list[Fill]:
     """The session's fills (at the open, then at the close), in instrument order."""
     out = []
-    for timing, delta, equity, price in (("open", session.open_fill, session.open_fill_equity, open_),
+    for timing, delta, equity, price in (("open", session.open_fill, session.open_fill_equity, session.open_price),
                                          ("close", session.close_fill, session.close_fill_equity, close)):
         if delta is None:
             continue
@@ -186,7 +186,7 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
     target = np.array([wanted.get(name, 0.0) for name in instruments])
     previous_level = book.level
     session = advance(state, target, close, open_, adv, rules, day=_day(date))
-    fills = fills_of(session, instruments, date, open_, close, rules)
+    fills = fills_of(session, instruments, date, close, rules)
     events = [Event(date, "missing_price", name) for name in missing]
     events += events_of(session, instruments, date, rules, previous_level)
     after = book_from_state(book, state, instruments, date)
