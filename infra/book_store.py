@@ -200,3 +200,21 @@ def last_book_day(engine: Engine) -> dt.date | None:
 
     with Session(engine) as s:
         return s.scalar(select(func.max(BookDayRow.as_of)))
+
+
+def fund_view(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every strategy's latest book on or before ``as_of``: equity, P&L of its last day, and whether it
+    counts in the fund's NAV (stage other than paper: the hook issue 18's stages build on)."""
+    from sqlalchemy import func
+
+    last = select(BookDayRow.strategy, func.max(BookDayRow.as_of).label("as_of")).group_by(BookDayRow.strategy)
+    if as_of is not None:
+        last = last.where(BookDayRow.as_of <= as_of)
+    last = last.subquery()
+    stmt = select(BookDayRow).join(last, (BookDayRow.strategy == last.c.strategy) & (BookDayRow.as_of == last.c.as_of))
+    with Session(engine) as s:
+        rows = s.scalars(stmt.order_by(BookDayRow.strategy)).all()
+    cols = ["strategy", "as_of", "stage", "capital", "equity", "pnl", "drawdown", "in_fund_nav"]
+    return pd.DataFrame([{"strategy": r.strategy, "as_of": r.as_of, "stage": r.stage, "capital": r.capital,
+                          "equity": r.equity, "pnl": r.pnl, "drawdown": r.drawdown,
+                          "in_fund_nav": r.stage != "paper"} for r in rows], columns=cols)
