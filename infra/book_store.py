@@ -46,7 +46,8 @@ def load_book(engine: Engine, strategy: str, before: dt.date) -> Book | None:
     )
     return Book(capital=day.capital, as_of=pd.Timestamp(day.as_of), positions=positions, equity=day.equity,
                 peak=day.peak, pending_cost=day.pending_cost, stopped_sessions=day.stopped_sessions,
-                level=day.level, gross_return=day.gross_return, cost=day.cost)
+                level=day.level, gross_return=day.gross_return, cost=day.cost,
+                session_drawdown=day.drawdown)
 
 
 def _rules_json(rules: Rules) -> dict:
@@ -63,7 +64,7 @@ def save_step(engine: Engine, *, strategy: str, stage: str, before: Book, after:
             s.execute(delete(model).where(model.strategy == strategy, column == day))
         s.add(BookDayRow(strategy=strategy, as_of=day, stage=stage, capital=after.capital, equity=after.equity,
                          pnl=after.equity - before.equity, net_return=after.equity / before.equity - 1.0,
-                         gross_return=after.gross_return, cost=after.cost, drawdown=after.drawdown,
+                         gross_return=after.gross_return, cost=after.cost, drawdown=after.session_drawdown,
                          peak=after.peak, pending_cost=after.pending_cost,
                          stopped_sessions=after.stopped_sessions, level=after.level,
                          filters=active_filters(after.flags), rules=_rules_json(rules)))

@@ -70,6 +70,7 @@ class Book:
     gross_return: float = 0.0  # of the session that produced this book
     cost: float = 0.0
     flags: int = 0
+    session_drawdown: float = 0.0  # the drawdown the throttle saw at that close (before any re-arm)
 
     def __post_init__(self) -> None:
         if not self.capital > 0:
@@ -190,7 +191,8 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
     events = [Event(date, "missing_price", name) for name in missing]
     events += events_of(session, instruments, date, rules, previous_level)
     after = book_from_state(book, state, instruments, date)
-    return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags), fills, events
+    return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags,
+                   session_drawdown=session.drawdown), fills, events
 
 
 @dataclass(frozen=True)
