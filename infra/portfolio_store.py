@@ -349,6 +349,24 @@ def list_alerts(engine: Engine, as_of: dt.date | None = None, statuses: Sequence
         return [_stored(r) for r in session.scalars(stmt)]
 
 
+def find_alerts(engine: Engine, *, start: dt.date | None = None, end: dt.date | None = None,
+                severities: Sequence[str] | None = None,
+                strategy: str | None = None) -> list[tuple[StoredAlert, str | None]]:
+    """Alerts in [start, end] of the given severities, each with its strategy (of its position, or the
+    `strategy` its payload names; None for fund-level alerts such as drawdown). `strategy` filters on it."""
+    stmt = (select(AlertRow, PositionRow.strategy).outerjoin(PositionRow, AlertRow.position_id == PositionRow.id)
+            .order_by(AlertRow.as_of, AlertRow.id))
+    if start is not None:
+        stmt = stmt.where(AlertRow.as_of >= start)
+    if end is not None:
+        stmt = stmt.where(AlertRow.as_of <= end)
+    if severities:
+        stmt = stmt.where(AlertRow.severity.in_(list(severities)))
+    with Session(engine) as session:
+        found = [(_stored(row), owner or (row.payload or {}).get("strategy")) for row, owner in session.execute(stmt)]
+    return [(a, s) for a, s in found if strategy is None or s == strategy]
+
+
 def deliveries(engine: Engine, alert_ids: Sequence[int] | None = None) -> list[AlertDeliveryRow]:
     stmt = select(AlertDeliveryRow).order_by(AlertDeliveryRow.id)
     if alert_ids is not None:

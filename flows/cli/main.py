@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("flows.cli.research", "report_command",
                "HTML tearsheet of the latest stored walk-forward run (and the same as a Prefect artifact)."),
     "models": ("flows.cli.research", "models_app", "Trained models: list them, promote one by hand."),
+    "folds": ("flows.cli.research", "folds_command",
+              "Per-fold out-of-sample metrics of the latest stored walk-forward run (each fold's own return)."),
     "serve": ("flows.cli.runs", "serve_command",
               "Serve the deployments (daily 18:30 New York, backfill, quarterly retrain) to a Prefect server."),
 }
