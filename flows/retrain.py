@@ -15,6 +15,7 @@ from domain.promotion import PromotionGates
 from domain.strategies.vol_regime import strategy as vol_regime
 from infra.strategy_config import load_strategy_config
 from flows.daily import resolve_as_of
+from flows.run_names import retrain_name
 from flows.walk_forward import FOLD_WORKERS, run_folds
 from tasks.research import (
     fit_final_model,
@@ -33,7 +34,7 @@ def validation_window(as_of: dt.date, quarters: int) -> tuple[dt.date, dt.date]:
     return (current - quarters).start_time.date(), (current - 1).end_time.date()
 
 
-@flow(name="retrain", task_runner=ThreadPoolTaskRunner(max_workers=FOLD_WORKERS), log_prints=True)
+@flow(name="retrain", flow_run_name=retrain_name, task_runner=ThreadPoolTaskRunner(max_workers=FOLD_WORKERS), log_prints=True)
 def retrain(strategy: str = "vol_regime", as_of: dt.date | None = None, seed: int = 42,
             only_on_quarter_start: bool = False) -> dict:
     """`only_on_quarter_start` (set by the quarterly schedule) skips every day but a quarter's first session."""

@@ -10,6 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from domain.strategies.vol_regime import strategy as vol_regime
 from flows.progress import report_progress
+from flows.run_names import walk_forward_name
 from tasks.research import (
     folds_for,
     load_strategy_inputs,
@@ -33,7 +34,7 @@ def run_folds(folds, data, params, seed: int) -> list:
     return results
 
 
-@flow(name="walk-forward", task_runner=ThreadPoolTaskRunner(max_workers=FOLD_WORKERS), log_prints=True)
+@flow(name="walk-forward", flow_run_name=walk_forward_name, task_runner=ThreadPoolTaskRunner(max_workers=FOLD_WORKERS), log_prints=True)
 def walk_forward(strategy: str = "vol_regime", start: dt.date = dt.date(2012, 1, 1),
                  end: dt.date = dt.date(2024, 12, 31), seed: int = 42) -> dict:
     """Quarterly expanding walk-forward over [start, end]; stores the run, its folds and its daily series."""

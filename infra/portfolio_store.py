@@ -418,15 +418,18 @@ def finish_delivery(engine: Engine, alert_id: int, target_key: str, ok: bool, er
         )
 
 
-def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str]) -> str:
-    """Alert status from its deliveries to the targets that want it: sent when all are done."""
+def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str], any_targets: bool = True) -> str:
+    """Alert status from its deliveries to the targets that want it: sent when all are done.
+
+    With no target configured at all the run says so once, loudly; each alert is only `no_target`."""
     with engine.begin() as conn:
         rows = conn.execute(select(AlertDeliveryRow.target_key, AlertDeliveryRow.status, AlertDeliveryRow.last_error)
                             .where(AlertDeliveryRow.alert_id == alert_id)).all()
         by_target = {r.target_key: r for r in rows}
         wanted = [by_target.get(k) for k in target_keys]
         if not target_keys:
-            status, error = "no_target", "no alert target wants this severity (QUANTOPS_ALERT_URLS)"
+            status = "no_target"
+            error = "no alert target wants this severity (QUANTOPS_ALERT_URLS)" if any_targets else None
         elif all(r is not None and r.status in ("sent", "uncertain") for r in wanted):
             status, error = "sent", None
         elif all(r is not None and r.status in ("sent", "uncertain", "gave_up") for r in wanted):

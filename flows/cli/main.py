@@ -20,6 +20,8 @@ from flows.cli.errors import OneLineErrors
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("flows.cli.runs", "demo_command",
              "Create the embedded database, load the bundled sample and backfill its last 20 sessions."),
+    "status": ("flows.cli.status", "status_command",
+               "Is everything in order? Database, sessions, data, alerts, Prefect, models, config (exit 1 if not)."),
     "db": ("flows.cli.data", "db_app", "Application database."),
     "ingest": ("flows.cli.data", "ingest_app",
                "Validate and load vendor files (a file with any bad row writes nothing)."),
