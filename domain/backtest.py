@@ -36,21 +36,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from domain.book.kernel import FLAG_NAMES as _ALL_FLAGS
+from domain.book.kernel import HARD_CAPPED, SOFT_CAPPED, STOPPED, THROTTLED, TURNOVER_CAPPED, scalar_overlay_loop
+from domain.book.rules import Rules
 from domain.errors import InputError
 
-# Bit flags reported per day by the overlay.
-THROTTLED = 1
-STOPPED = 2
-SOFT_CAPPED = 4
-HARD_CAPPED = 8
-TURNOVER_CAPPED = 16
-FLAG_NAMES = {
-    THROTTLED: "drawdown_throttle",
-    STOPPED: "drawdown_stop",
-    SOFT_CAPPED: "drawdown_soft_cap",
-    HARD_CAPPED: "hard_cap",
-    TURNOVER_CAPPED: "turnover_cap",
-}
+# Bit flags reported per day by the overlay (the book kernel's, which also has per-position ones).
+FLAG_NAMES = {bit: _ALL_FLAGS[bit] for bit in (THROTTLED, STOPPED, SOFT_CAPPED, HARD_CAPPED, TURNOVER_CAPPED)}
 
 
 @dataclass(frozen=True)
@@ -198,69 +190,11 @@ def _frame(index, x, e, r, cost_rate, flags, tdd, costs) -> BacktestResult:
     return BacktestResult(frame=frame, costs=costs)
 
 
-def _overlay_loop(r: np.ndarray, x: np.ndarray, overlay: OverlayParams, rate: float):
-    """The one-pass overlay: (exposure, flags, throttle drawdown) lists."""
-    # Plain Python floats in a tight loop: numpy scalar arithmetic would be ~10x slower per step.
-    rl, xl = r.tolist(), x.tolist()
-    n = len(rl)
-    thresholds = [-t for t in reversed(overlay.drawdown_thresholds)]
-    scales = list(reversed(overlay.drawdown_scales))
-    first = -overlay.drawdown_thresholds[0]
-    last = -overlay.drawdown_thresholds[-1]
-    soft, lo, hi = overlay.drawdown_soft_cap, overlay.min_exposure, overlay.max_exposure
-    tmax, rearm = overlay.max_turnover, overlay.rearm_days
-    e = [0.0] * n
-    fl = [0] * n
-    tdd = [0.0] * n
-    eq = peak = 1.0
-    prev = prev2 = 0.0
-    flat = 0
-    for t in range(n):
-        eq *= 1.0 + (prev * rl[t] - rate * abs(prev - prev2))
-        if eq > peak:
-            peak = eq
-        dd = eq / peak - 1.0
-        tdd[t] = dd
-        v = xl[t]
-        f = 0
-        scale = 1.0
-        for th, sc in zip(thresholds, scales):
-            if dd < th:
-                scale = sc
-                break
-        stopped = dd < last and scale == 0.0
-        if scale != 1.0:
-            f |= THROTTLED
-            v *= scale
-        if stopped:
-            f |= STOPPED
-        if dd < first and abs(v) > soft:
-            f |= SOFT_CAPPED
-            v = soft if v > 0 else -soft
-        if v > hi:
-            f |= HARD_CAPPED
-            v = hi
-        elif v < lo:
-            f |= HARD_CAPPED
-            v = lo
-        if stopped:
-            flat += 1
-            if rearm and flat >= rearm:
-                peak = eq
-                flat = 0
-        else:
-            flat = 0
-            ch = v - prev
-            if ch > tmax:
-                f |= TURNOVER_CAPPED
-                v = prev + tmax
-            elif ch < -tmax:
-                f |= TURNOVER_CAPPED
-                v = prev - tmax
-        e[t] = v
-        fl[t] = f
-        prev2 = prev
-        prev = v
+def _overlay_loop(r: np.ndarray, x: np.ndarray, overlay: OverlayParams, costs: CostModel):
+    """The one-pass overlay: (exposure, flags, throttle drawdown) lists. It is the book's session function
+    for one instrument (``domain.book.kernel.scalar_overlay_loop``), with these parameters as its rules."""
+    rules = Rules.from_overlay(overlay, costs)
+    e, fl, tdd, _ = scalar_overlay_loop(r.tolist(), x.tolist(), rules)
     return e, fl, tdd
 
 
@@ -279,7 +213,7 @@ def run_backtest(
     if overlay is None:
         return _frame(asset_returns.index, x, x.copy(), r, rate, np.zeros(n, dtype=np.int64), np.zeros(n), costs)
 
-    e, fl, tdd = _overlay_loop(r, x, overlay, rate)
+    e, fl, tdd = _overlay_loop(r, x, overlay, costs)
     return _frame(
         asset_returns.index, x, np.array(e), r, rate, np.array(fl, dtype=np.int64), np.array(tdd), costs
     )
@@ -292,7 +226,7 @@ def backtest_net_returns(
     without building a frame (for grid searches that score thousands of candidates)."""
     r = np.nan_to_num(np.asarray(asset_returns, dtype=float), nan=0.0)
     x = np.nan_to_num(np.asarray(target, dtype=float), nan=0.0)
-    e = x if overlay is None else np.array(_overlay_loop(r, x, overlay, costs.rate)[0])
+    e = x if overlay is None else np.array(_overlay_loop(r, x, overlay, costs)[0])
     prev = np.concatenate(([0.0], e[:-1]))
     prev2 = np.concatenate(([0.0, 0.0], e[:-2]))[: len(e)]
     return prev * r - costs.rate * np.abs(prev - prev2)

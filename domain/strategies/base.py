@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from domain.book.rules import Rules
 from domain.walk_forward import Fold, FoldResult
 
 TARGET_KINDS = ("exposure", "book", "spreads", "legs")
@@ -143,3 +144,11 @@ class Strategy(ABC):
     @abstractmethod
     def decide(self, fitted: Any, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
         """Targets for the next session, from data dated <= as_of and the strategy's current book."""
+
+    def rules(self) -> Rules:
+        """The rules its book is stepped with (``domain.book.step``): costs, limits, stops, throttle, re-arm,
+        fill timing. Default: ``params.rules`` when the params carry a ``Rules`` (a ``rules:`` mapping in
+        ``config/<name>.yaml``), else costs and position limits only. Targets are the wanted weights
+        before these rules; the stepper applies them, in the backtest and in production alike."""
+        rules = getattr(self.params, "rules", None)
+        return rules if isinstance(rules, Rules) else Rules()

@@ -27,3 +27,12 @@ from infra.db.models.portfolio import (  # noqa: E402
 
 __all__ += ["AlertDeliveryRow", "AlertRow", "DailyNavRow", "ExternalNavRow", "MarkRow", "OptionLegRow",
             "PositionRow", "TradeRow"]
+from infra.db.models.books import (  # noqa: E402
+    BookDayRow,
+    BookEventRow,
+    BookFillRow,
+    BookOrderRow,
+    BookPositionRow,
+)
+
+__all__ += ["BookDayRow", "BookEventRow", "BookFillRow", "BookOrderRow", "BookPositionRow"]

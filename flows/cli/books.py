@@ -1,0 +1,119 @@
+"""`quantops orders ...` and `quantops book ...`: the paper books, what the desk must trade, what it did."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import typer
+from rich.table import Table
+
+from domain.errors import InputError
+from flows.cli.render import make_console, parse_date
+
+# piped or captured output (the desk's scripts, tests) keeps whole rows instead of rich's 80 columns
+console = make_console(width=None if sys.stdout.isatty() else 160)
+orders_app = typer.Typer(help="Orders of the strategies' books for the next session; record actual fills.",
+                         invoke_without_command=True)
+
+
+def _fmt(value, spec: str = ",.2f") -> str:
+    return "" if value is None or value != value else format(value, spec)
+
+
+@orders_app.callback()
+def orders_command(
+    ctx: typer.Context,
+    date: str | None = typer.Option(None, "--date", help="Close the orders were decided at (default: the last)."),
+    strategy: str | None = typer.Option(None, "--strategy", help="Only this strategy's orders."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV (for the desk's order tool) instead of a table."),
+) -> None:
+    """Print the orders the desk must place for the session after --date."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from infra.book_store import last_book_day, orders_on
+    from infra.db.engine import app_engine
+
+    engine = app_engine()
+    day = parse_date(date, "--date") or last_book_day(engine)
+    if day is None:
+        console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
+        return
+    frame = orders_on(engine, day, strategy)
+    if csv:
+        frame.drop(columns=["weight_change"]).to_csv(sys.stdout, index=False, float_format="%.6f")
+        return
+    if frame.empty:
+        console.print(f"no orders decided at the close of {day}")
+        return
+    table = Table(title=f"orders decided at the close of {day} (for the next session)")
+    for col in ("id", "strategy", "instrument", "side", "quantity", "ref. price", "notional", "timing", "paper",
+                "actual price", "actual qty"):
+        table.add_column(col, justify="right" if col not in ("strategy", "instrument", "side", "timing") else "left")
+    for r in frame.itertuples():
+        table.add_row(str(r.id), r.strategy, r.instrument, r.side, _fmt(r.quantity), _fmt(r.reference_price),
+                      _fmt(r.notional), r.timing, r.status, _fmt(r.actual_price), _fmt(r.actual_quantity))
+    console.print(table)
+
+
+@orders_app.command("fill")
+def orders_fill(
+    order_id: int = typer.Argument(..., help="Order id (see `quantops orders`)."),
+    price: float = typer.Option(..., "--price", help="Average execution price."),
+    quantity: float | None = typer.Option(None, "--quantity", help="Signed quantity executed (default: the order's)."),
+    note: str | None = typer.Option(None, "--note", help="Why it differs from paper (partial, late, ...)."),
+) -> None:
+    """Record the desk's actual fill of an order when it differs from the paper fill."""
+    from infra.book_store import record_actual_fill
+    from infra.db.engine import app_engine
+
+    row = record_actual_fill(app_engine(), order_id, price, quantity, note)
+    slip = (row.actual_price / row.reference_price - 1.0) * (1 if row.quantity > 0 else -1) * 1e4
+    console.print(f"order #{row.id} {row.strategy} {row.instrument}: filled {row.actual_quantity:+,.2f} @ "
+                  f"{row.actual_price:,.4f} (paper reference {row.reference_price:,.4f}, {slip:+.1f} bps against us)")
+
+
+def book_command(
+    strategy: str = typer.Option(..., "--strategy", help="Strategy whose book to show."),
+    date: str | None = typer.Option(None, "--date", help="Book after this close (default: the last)."),
+    days: int = typer.Option(10, "--days", help="Daily NAV/P&L rows to show."),
+) -> None:
+    """Positions, NAV and P&L of a strategy's (paper) book."""
+    from infra.book_store import book_days, book_positions
+    from infra.db.engine import app_engine
+
+    engine = app_engine()
+    history = book_days(engine, strategy)
+    if history.empty:
+        raise InputError(f"--strategy: {strategy!r} has no stored book (run `quantops daily` first)")
+    day = parse_date(date, "--date")
+    if day is not None:
+        history = history[history["as_of"] <= day]
+        if history.empty:
+            raise InputError(f"--date: {strategy!r} has no book on or before {day}")
+    last = history.iloc[-1]
+    first_equity = history["equity"].iloc[0] - history["pnl"].iloc[0]
+    console.print(f"{strategy} book after the close of {last['as_of']} ({last['stage']}): equity {last['equity']:,.2f}, "
+                  f"P&L today {last['pnl']:+,.2f}, since start {last['equity'] - first_equity:+,.2f}, "
+                  f"drawdown {100 * last['drawdown']:.2f}%"
+                  + (f", throttle level {last['level']}" if last["level"] else "")
+                  + (f", stopped {last['stopped_sessions']} session(s)" if last["stopped_sessions"] else ""))
+    if last["stage"] == "paper":
+        console.print("paper stage: tracked and reported, not part of the fund's NAV")
+    positions = book_positions(engine, strategy, last["as_of"])
+    table = Table(title="positions")
+    for col in ("instrument", "weight held", "weight decided", "quantity", "market value", "entry", "entry date",
+                "sessions", "last close"):
+        table.add_column(col, justify="left" if col == "instrument" else "right")
+    for p in positions.itertuples():
+        table.add_row(p.instrument, _fmt(p.held, ".4f"), _fmt(p.pending, ".4f"), _fmt(p.quantity),
+                      _fmt(p.market_value), _fmt(p.entry_price, ",.4f"), str(p.entry_date or ""),
+                      str(p.sessions_held), _fmt(p.last_close, ",.4f"))
+    console.print(table)
+    nav = Table(title="daily NAV and P&L")
+    for col in ("date", "equity", "P&L", "return", "drawdown", "filters"):
+        nav.add_column(col, justify="left" if col in ("date", "filters") else "right")
+    for r in history.tail(days).itertuples():
+        nav.add_row(str(r.as_of), _fmt(r.equity), _fmt(r.pnl, "+,.2f"), f"{100 * r.net_return:+.3f}%",
+                    f"{100 * r.drawdown:.2f}%", ", ".join(r.filters) or "")
+    console.print(nav)
