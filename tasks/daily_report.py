@@ -59,8 +59,12 @@ def _describe(p) -> tuple[str, float]:
 
 
 def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
-    """Targets decided at this close for the next session (vol_regime: an exposure to QQQ)."""
-    rows = []
+    """Orders of the strategies' books decided at this close, and each signal's target for the next session."""
+    from infra.book_store import orders_on
+
+    rows = [{"strategy": r.strategy, "instrument": r.instrument,
+             "order": f"{r.side} {abs(r.quantity):,.2f} (ref. {r.reference_price:,.2f}, notional {r.notional:,.2f})",
+             "detail": f"{r.timing}, {r.status}"} for r in orders_on(engine, as_of).itertuples()]
     for strategy in strategies:
         signals = load_signals(engine, strategy, as_of)
         if signals.empty:
