@@ -259,8 +259,9 @@ def deliver(engine, notifier: Notifier, keys: list[str] | None = None) -> dict:
     return counts
 
 
-NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: QUANTOPS_ALERT_URLS is empty, so {n} alert(s) were stored and reach "
-              "no one. Set it (README, Alerts) and check with `quantops status --send-test`.")
+NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: QUANTOPS_ALERT_URLS is empty; alerts are stored (`quantops alerts "
+              "list`, {n} waiting this run) but reach no one. Set it (README, Alerts) and check with "
+              "`quantops status --send-test`.")
 
 
 @task(name="send-pending-alerts", cache_policy=NO_CACHE, **TRANSIENT)

@@ -11,22 +11,35 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 PIPED_WIDTH = 1000  # a pipe or file has no width: never cut a line at rich's default of 80 columns
 
 
+class _Console(Console):
+    """Decides its width when it prints, from the stream it prints to: a terminal's width, or no limit for
+    a pipe or file (rich would cut at 80 columns, or at a COLUMNS that libraries and test runners set)."""
+
+    def _size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)
+        isatty = getattr(self.file, "isatty", None)
+        if self._width is None and not (isatty and isatty()):
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
+
+    size = property(_size, Console.size.fset)
+
+
 def make_console(**options) -> Console:
     """A console that prints text as given: a file name or rule like `[low, high]` is not rich markup."""
-    console = Console(markup=False, highlight=False, **options)
-    if "width" not in options and not console.is_terminal and not os.environ.get("COLUMNS"):
-        console.width = PIPED_WIDTH
+    console = _Console(markup=False, highlight=False, **options)
+    if "width" not in options:
+        console._width = None  # rich fixed it from COLUMNS at creation: decide at print time instead
     return console
 
 

@@ -64,11 +64,10 @@ def check_sessions(engine, last: dt.date) -> list[Check]:
     from domain.calendar import sessions_between
     from infra.run_log import completed_days
 
-    window_start = last - dt.timedelta(days=366)
-    done = completed_days(engine, "daily", window_start, last)
+    done = completed_days(engine, "daily", dt.date(1990, 1, 1), last)
     if not done:
-        return [Check("sessions", WARN, f"last completed session {last}; the daily flow has completed none in "
-                                        "the past year (`quantops daily` or `quantops backfill`)")]
+        return [Check("sessions", WARN, f"last completed session {last}; the daily flow has never completed "
+                                        "(`quantops daily` or `quantops backfill`)")]
     latest = max(done)
     missing = [d for d in sessions_between(latest, last) if d not in done]
     if not missing:
