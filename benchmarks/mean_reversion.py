@@ -90,11 +90,11 @@ def walk_forward(data: walk.MeanReversionData, params: MeanReversionParams, work
     table = pd.DataFrame({
         "fold": pf["name"], "thr_L": pf["long_threshold"], "thr_S": pf["short_threshold"],
         "leaves_L": pf["long_num_leaves"], "leaves_S": pf["short_num_leaves"],
-        "cagr": pf["cagr"].map("{:.1%}".format), "sharpe": pf["sharpe"].round(2),
-        "maxdd": pf["max_drawdown"].map("{:.1%}".format), "win": pf["win_rate"].map("{:.0%}".format),
-        "trades": pf["trades"].astype(int), "turnover": pf["turnover"].round(1),
-        "gross": pf["gross_exposure"].round(2), "net": pf["net_exposure"].round(2),
-        "ew_cagr": pf["benchmark_cagr"].map("{:.1%}".format)})
+        "cagr": pf["test_cagr"].map("{:.1%}".format), "sharpe": pf["test_sharpe"].round(2),
+        "maxdd": pf["test_max_drawdown"].map("{:.1%}".format), "win": pf["test_win_rate"].map("{:.0%}".format),
+        "trades": pf["test_trades"].astype(int), "turnover": pf["test_turnover"].round(1),
+        "gross": pf["test_gross_exposure"].round(2), "net": pf["test_net_exposure"].round(2),
+        "ew_cagr": pf["bh_cagr"].map("{:.1%}".format)})
     print("per fold (test quarter of the stitched book):")
     print(table.to_string(index=False))
     d, s = res.daily, res.summary

@@ -114,6 +114,9 @@ class BarsSchema(pa.DataFrameModel):
     close: Series[float] = pa.Field(gt=0, nullable=False)
     adj_close: Series[float] = pa.Field(gt=0, nullable=False)
     volume: Series[float] = pa.Field(ge=0, nullable=False)
+    # only live providers send them (raw prices + actions); files carry their own adj_close instead
+    dividend: Series[float] | None = pa.Field(ge=0, nullable=False)
+    split_ratio: Series[float] | None = pa.Field(gt=0, nullable=False)
 
     @pa.dataframe_check
     def high_not_below_low(cls, df: pd.DataFrame) -> pd.Series:

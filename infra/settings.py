@@ -21,12 +21,21 @@ class Settings(BaseSettings):
     data_source: str = "sample"
     alert_urls: SecretStr = SecretStr("")
     config_dir: Path = CONFIG_DIR
+    # live market-data providers (infra/providers): keys from the environment only; URLs overridable for tests
+    tiingo_api_key: SecretStr | None = None
+    fred_api_key: SecretStr | None = None
+    tiingo_url: str = "https://api.tiingo.com/tiingo/daily"
+    yahoo_url: str = "https://query1.finance.yahoo.com/v8/finance/chart"
+    fred_url: str = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+    fred_api_url: str = "https://api.stlouisfed.org/fred/series/observations"
+    cboe_url: str = "https://cdn.cboe.com/api/global/delayed_quotes/options"
 
     @field_validator("data_source")
     @classmethod
     def _known_source(cls, value: str) -> str:
-        if value != "sample" and not value.startswith("dir:"):
-            raise ValueError("QUANTOPS_DATA_SOURCE must be 'sample' or 'dir:PATH'")
+        from infra.providers.config import parse_data_source  # the providers package imports this module
+
+        parse_data_source(value)
         return value
 
     @property

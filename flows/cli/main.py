@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("flows.cli.data", "db_app", "Application database."),
     "ingest": ("flows.cli.data", "ingest_app",
                "Validate and load vendor files (a file with any bad row writes nothing)."),
+    "data": ("flows.cli.market", "data_app",
+             "Market data from the live providers (see QUANTOPS_DATA_SOURCE): fetch history, repair."),
     "daily": ("flows.cli.runs", "daily_command", "Run the daily flow for one date."),
     "backfill": ("flows.cli.runs", "backfill_command",
                  "Run the daily flow for every XNYS session in a range, in order."),

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.book import Book, Rules
 from domain.errors import InputError
 from domain.strategies.base import Inputs, Needs, Strategy, Targets
 from domain.strategies.mean_reversion import walk
@@ -35,6 +36,21 @@ class FittedMeanReversion:
     as_of: pd.Timestamp
     fold: Fold
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def train_start(self) -> pd.Timestamp:
+        return self.fold.refit_start
+
+    @property
+    def train_end(self) -> pd.Timestamp:
+        """Last decision date whose label was used (the refit window's end, purged before as_of)."""
+        return self.fold.refit_end
+
+    def chosen(self) -> dict[str, Any]:
+        """What the validation year chose, per side: threshold, num_leaves, n_estimators."""
+        return {f"{side}_{k}": v for side, m in self.models.items() for k, v in
+                (("threshold", m.threshold), ("num_leaves", m.params.num_leaves),
+                 ("n_estimators", m.params.n_estimators))}
 
 
 def production_fold(usable: pd.DatetimeIndex, as_of: pd.Timestamp, params: MeanReversionParams) -> Fold:
@@ -56,10 +72,23 @@ def production_fold(usable: pd.DatetimeIndex, as_of: pd.Timestamp, params: MeanR
                 label_horizon=wf.label_horizon, embargo_days=wf.embargo_days)
 
 
-def _book_frame(book: Any) -> pd.DataFrame:
-    """Open positions as symbol, quantity (signed shares), entry_price, entry_date; None means flat."""
+def _book_frame(book: Any, capital: float) -> pd.DataFrame:
+    """Open positions as symbol, quantity (signed shares at ``capital``), entry_price, entry_date; from a
+    stepper ``Book`` (weights of its equity, total-return prices) or a frame with those columns; None is
+    flat."""
     if book is None:
         return pd.DataFrame(columns=["symbol", "quantity", "entry_price", "entry_date"])
+    if not isinstance(book, (Book, pd.DataFrame)) and hasattr(book, "weights"):
+        # a view of the held weights only (no entry prices): keep them; the stepper applies the stops
+        w = {str(k): float(v) for k, v in dict(book.weights).items() if v}
+        return pd.DataFrame({"symbol": list(w), "quantity": np.nan, "entry_price": np.nan, "entry_date": pd.NaT,
+                             "weight": list(w.values())})
+    if isinstance(book, Book):
+        p = book.positions[book.positions["pending"] != 0]
+        return pd.DataFrame({"symbol": p.index.astype(str),
+                             "quantity": p["pending"].to_numpy() * capital / p["last_close"].to_numpy(),
+                             "entry_price": p["entry_price"].to_numpy(), "entry_date": p["entry_date"].to_numpy(),
+                             "weight": p["pending"].to_numpy()})
     frame = book if isinstance(book, pd.DataFrame) else pd.DataFrame(book)
     missing = {"symbol", "quantity", "entry_price", "entry_date"} - set(frame.columns)
     if missing:
@@ -77,11 +106,12 @@ def held_sessions(dates: pd.DatetimeIndex, entry: pd.Timestamp, rules: RuleParam
 
 
 def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], threshold: dict[str, float],
-               book: pd.DataFrame, rules: RuleParams) -> tuple[dict[str, float], dict[str, Any]]:
-    """Weights and diagnostics for the last session of ``data`` (``prob[side]``: (N,) probabilities)."""
+               book: pd.DataFrame, rules: RuleParams, adjusted: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
+    """Weights and diagnostics for the last session of ``data`` (``prob[side]``: (N,) probabilities).
+    ``adjusted``: the book's entry prices are total-return prices (the stepper's), else as quoted."""
     p = data.panel
     t = len(p.dates) - 1
-    close = pd.DataFrame(p.close).ffill().to_numpy()[t]
+    close = pd.DataFrame(p.adj_close if adjusted else p.close).ffill().to_numpy()[t]
     col = {s: k for k, s in enumerate(p.symbols)}
     weights: dict[str, float] = {}
     exits: list[dict] = []
@@ -94,6 +124,10 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
         if not np.isfinite(px):
             raise InputError(f"mean_reversion: no close for held {row.symbol} on or before {p.dates[t].date()}")
         held.add(row.symbol)
+        if pd.isna(row.entry_date):  # weights only: the stepper checks this position's stops
+            staying[1 if row.weight > 0 else -1] += 1
+            weights[row.symbol] = float(row.weight)
+            continue
         n = held_sessions(p.dates, row.entry_date, rules)
         stop = px <= row.entry_price * (1 - rules.stop_loss) if sgn > 0 else px >= row.entry_price * (1 + rules.stop_loss)
         if stop or n >= rules.time_stop_sessions:
@@ -101,7 +135,9 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
                           "entry_price": float(row.entry_price), "sessions_held": n})
             continue
         staying[sgn] += 1
-        weights[row.symbol] = float(row.quantity * px / rules.capital)
+        # a stepper book holds constant weights: keep it (no order); shares drift with the price
+        weight = getattr(row, "weight", np.nan)
+        weights[row.symbol] = float(weight if np.isfinite(weight) else row.quantity * px / rules.capital)
     full = {s: np.full(data.fs.universe.shape, np.nan) for s in SIDES}
     for s in SIDES:
         full[s][t] = prob[s]
@@ -112,8 +148,8 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
         free = slots - staying[sgn]
         cand = [j for j in np.argsort(np.where(np.isfinite(score), -score, np.inf), kind="stable")
                 if np.isfinite(score[j]) and p.symbols[j] not in held]
-        for j in cand[:max(free, 0)] if alloc > 0 else []:
-            w = min(alloc / slots, float(sig.cap[-1, j]))
+        for j in (int(k) for k in cand[:max(free, 0)]) if alloc > 0 else ():
+            w = float(min(alloc / slots, sig.cap[-1, j]))
             if w > 0:
                 weights[p.symbols[j]] = sgn * w
                 entries.append({"symbol": p.symbols[j], "side": "long" if sgn > 0 else "short",
@@ -131,6 +167,7 @@ class MeanReversion(Strategy):
     name = "mean_reversion"
     params_type = MeanReversionParams
     target_kind = "book"
+    benchmark = "equal-weight universe"
 
     @property
     def needs(self) -> Needs:
@@ -139,9 +176,16 @@ class MeanReversion(Strategy):
                    p.universe.adv_days, p.rules.vix_sma_days) + p.rules.time_stop_sessions + 40
         return Needs(symbols=(VIX,), universe=True, history_days=days)
 
-    def rules(self) -> RuleParams:
-        """The book's rules for this strategy (stops, time stop, ADV cap, costs, fills; no throttle)."""
-        return self.params.rules
+    def rules(self) -> Rules:
+        """The stepper's rules for this strategy's book: costs 5 + 10 bps, fills at the next open, 5% stop,
+        6-session time stop, 40 names, 5% of ADV; no drawdown throttle (the document expects a 46%
+        drawdown), so the re-arm policy never triggers."""
+        r = self.params.rules
+        return Rules(commission_bps=r.commission_bps, slippage_bps=r.slippage_bps, fill=r.fill,
+                     min_weight=-max(r.bull_short, r.bear_short) / max(r.max_short, 1),
+                     max_weight=max(r.bull_long, r.bear_long) / max(r.max_long, 1),
+                     max_positions=r.max_long + r.max_short, stop_loss=r.stop_loss,
+                     time_stop=r.time_stop_sessions, max_adv_fraction=r.adv_fraction, rearm="operator")
 
     def prepare(self, inputs: Inputs) -> walk.MeanReversionData:
         if inputs.universe is None or VIX not in inputs.bars:
@@ -184,6 +228,7 @@ class MeanReversion(Strategy):
             p[rows] = fitted.models[side].predict(x[rows])
             prob[side] = p
         threshold = {s: fitted.models[s].threshold for s in SIDES}
-        weights, details = decide_day(data, prob, threshold, _book_frame(book), self.params.rules)
+        frame = _book_frame(book, self.params.rules.capital)
+        weights, details = decide_day(data, prob, threshold, frame, self.params.rules, isinstance(book, Book))
         details.update(model_as_of=str(fitted.as_of.date()), thresholds=threshold)
         return Targets(as_of=as_of, kind="book", weights=weights, details=details)

@@ -192,14 +192,17 @@ def book_over(data: MeanReversionData, stitched: pd.DataFrame, params: MeanRever
 
 
 def _window_metrics(daily: pd.DataFrame, trades: pd.DataFrame, bench: pd.Series) -> dict[str, float]:
+    """A fold's test-window metrics (``test_*``) and its benchmark's (``bh_*``), the flows' column names."""
     r = daily["net_return"]
     wins = (trades["pnl"] > 0).mean() if len(trades) else float("nan")
-    return {"cagr": metrics.cagr(r), "sharpe": metrics.sharpe(r), "max_drawdown": metrics.max_drawdown(r),
-            "win_rate": float(wins), "trades": float(len(trades)),
-            "turnover": float(daily["turnover"].mean() * metrics.PERIODS_PER_YEAR),
-            "gross_exposure": float(daily["gross_exposure"].mean()),
-            "net_exposure": float(daily["net_exposure"].mean()),
-            "benchmark_cagr": metrics.cagr(bench)}
+    return {"test_cagr": metrics.cagr(r), "test_sharpe": metrics.sharpe(r),
+            "test_max_drawdown": metrics.max_drawdown(r), "test_win_rate": float(wins),
+            "test_trades": float(len(trades)),
+            "test_turnover": float(daily["turnover"].mean() * metrics.PERIODS_PER_YEAR),
+            "test_gross_exposure": float(daily["gross_exposure"].mean()),
+            "test_net_exposure": float(daily["net_exposure"].mean()),
+            "bh_cagr": metrics.cagr(bench), "bh_sharpe": metrics.sharpe(bench),
+            "bh_max_drawdown": metrics.max_drawdown(bench)}
 
 
 def assemble(results: list[FoldResult], data: MeanReversionData, params: MeanReversionParams) -> WalkForwardResult:

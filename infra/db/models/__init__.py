@@ -5,6 +5,7 @@ from infra.db.models.market import (
     DailyBar,
     IngestLog,
     Instrument,
+    MarketRevision,
     OptionQuote,
     PipelineRun,
     QuarantinedRow,
@@ -12,7 +13,7 @@ from infra.db.models.market import (
 )
 from infra.db.models.research import ModelRun, Signal, WalkForwardDay, WalkForwardFold, WalkForwardRun
 
-__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation",
+__all__ = ["Base", "DailyBar", "IngestLog", "Instrument", "MarketRevision", "OptionQuote", "PipelineRun", "QuarantinedRow", "YieldObservation",
            "ModelRun", "Signal", "WalkForwardDay", "WalkForwardFold", "WalkForwardRun"]
 from infra.db.models.portfolio import (  # noqa: E402
     AlertDeliveryRow,

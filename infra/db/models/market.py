@@ -31,7 +31,12 @@ class Instrument(Base):
 
 
 class DailyBar(Base):
-    """One end-of-day bar. `close` is the price as quoted by the source; `adj_close` the total-return close."""
+    """One end-of-day bar. `close` is the price as quoted by the source; `adj_close` the total-return close.
+
+    A live provider stores raw (as-traded) prices with the day's `dividend` (cash per share, on its ex-date)
+    and `split_ratio` (2.0 for 2-for-1), and `adj_close` is derived from them (domain.corporate_actions).
+    Both are NULL for bars loaded from files, whose `adj_close` comes with the file.
+    """
 
     __tablename__ = "daily_bars"
     __table_args__ = (
@@ -48,6 +53,8 @@ class DailyBar(Base):
     adj_close: Mapped[float] = mapped_column(Float)
     volume: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(64))
+    dividend: Mapped[float | None] = mapped_column(Float, nullable=True)
+    split_ratio: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class YieldObservation(Base):
@@ -92,6 +99,21 @@ class OptionQuote(Base):
     volume: Mapped[float | None] = mapped_column(Float, nullable=True)
     open_interest: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(String(64))
+
+
+class MarketRevision(Base):
+    """A vendor changed a value it had published before: the old and new value and when it was seen."""
+
+    __tablename__ = "market_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(96), index=True)  # e.g. "SPY 2024-07-01", "DGS10 2024-07-01"
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class IngestLog(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ def test_fit_and_decide_are_causal_and_give_a_book(sample):
     assert {s: m.threshold for s, m in f1.models.items()} == {s: m.threshold for s, m in f2.models.items()}
     assert t1.weights == t2.weights and t1.details == t2.details
     assert t1.kind == "book" and f1.fold.validation_end < fit_day
+    assert f1.train_end == f1.fold.validation_end and set(f1.chosen()) >= {"long_threshold", "short_threshold"}
     # the same decision with the later data perturbed differently: the book for d is a function of <= d
     x = np.random.default_rng(0).random((5, 8)).astype(np.float32)
     np.testing.assert_array_equal(f1.models["long"].predict(x), f2.models["long"].predict(x))
@@ -85,3 +87,15 @@ def test_decide_exits_held_positions_on_stop_and_time_stop(sample):
     for e in targets.details["entries"]:
         assert targets.weights[e["symbol"]] == e["weight"]
         assert (e["qpi"] < 15) if e["side"] == "long" else (e["qpi"] > 85)
+    # a book known only by its weights (no entry prices): held weights are kept, the stepper stops them
+    view = SimpleNamespace(weights={a: 0.05, b: -0.01}, drawdown=0.0)
+    targets = strat.decide(fitted, Inputs(as_of=d, bars={"^VIX": vix}, universe=uni), d, view)
+    assert targets.weights[a] == 0.05 and targets.weights[b] == -0.01 and targets.details["exits"] == []
+
+
+def test_rules_for_the_stepper_follow_the_config():
+    rules = MeanReversion().rules()
+    assert (rules.commission_bps, rules.slippage_bps, rules.fill) == (5.0, 10.0, "next_open")
+    assert (rules.stop_loss, rules.time_stop, rules.max_adv_fraction, rules.max_positions) == (0.05, 6, 0.05, 40)
+    assert rules.drawdown_thresholds == () and rules.max_weight == pytest.approx(1.1 / 20)
+    assert rules.min_weight == pytest.approx(-0.2 / 20)

@@ -16,18 +16,24 @@ import pandas as pd
 
 from domain.errors import InputError
 from infra.readers import read_bars, read_options, read_yields
-from infra.settings import SAMPLE_DIR, Settings
+from infra.settings import SAMPLE_DIR
 
 DATE_COLUMN = {"bars": "date", "yields": "date", "options": "quote_date"}
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One vendor file's rows for one date, indexed by their line numbers in that file."""
+    """One vendor file's (or one live response's) rows, indexed by their line (record) numbers in it.
+
+    `path` names where the rows came from in messages: a file, or `provider:series` for a live response.
+    `source` is what the database's `source` column records for them ("" = the source's own name).
+    """
 
     kind: str
-    path: Path
+    path: Path | str
     frame: pd.DataFrame
+    source: str = ""
+    live: bool = False  # from a live provider: vendor revisions are recorded, raw bars get derived adj_close
 
 
 @lru_cache(maxsize=64)
@@ -53,21 +59,24 @@ class FileDropSource:
                 found.append((kind, path))
         return found
 
-    def fetch(self, as_of: dt.date) -> list[SourceFile]:
-        """Every file's rows dated `as_of` (empty files are left out)."""
+    def fetch(self, as_of: dt.date, kinds: frozenset[str] = frozenset({"bars", "yields", "options"})) -> list[SourceFile]:
+        """Every file's rows dated `as_of` (empty files are left out), for the given kinds."""
         day = pd.Timestamp(as_of)
         out = []
         for kind, path in self.files():
+            if kind not in kinds:
+                continue
             frame = _parsed(kind, str(path), path.stat().st_mtime)
             rows = frame[frame[DATE_COLUMN[kind]] == day]
             if not rows.empty:
-                out.append(SourceFile(kind, path, rows))
+                out.append(SourceFile(kind, path, rows, self.name))
         return out
 
 
-def source_from_settings(settings: Settings) -> FileDropSource:
-    if settings.data_source == "sample":
+def file_source(spec: str) -> FileDropSource:
+    """`sample` or `dir:PATH` as a drop-folder source."""
+    if spec == "sample":
         return FileDropSource(SAMPLE_DIR, "sample")
-    root = Path(settings.data_source.removeprefix("dir:")).expanduser()
+    root = Path(spec.removeprefix("dir:")).expanduser()
     # The bars' `source` column holds 64 characters: name the drop folder, not its whole path.
     return FileDropSource(root, f"dir:{root.name}"[:64])
