@@ -22,7 +22,6 @@ import pandas as pd
 
 # Yahoo's adjusted closes carry 5-7 significant digits: a factor change below this is rounding, not a payment.
 FACTOR_NOISE = 1e-5
-DECIMALS = 8  # adjusted closes are kept to 1e-8 of a currency unit
 
 
 def total_returns(close: np.ndarray, dividend: np.ndarray, split: np.ndarray,
@@ -52,16 +51,10 @@ def adjusted_closes(close: np.ndarray, dividend: np.ndarray, split: np.ndarray,
     anchored = anchor_close is not None and anchor_adjusted is not None and np.isfinite(anchor_close) \
         and np.isfinite(anchor_adjusted)
     growth = 1.0 + total_returns(close, dividend, split, anchor_close if anchored else None)
-    level = float(anchor_adjusted) if anchored else float(close[0])
     if not anchored:
         growth[0] = 1.0
-    out = np.empty(close.size)
-    for i, g in enumerate(growth.tolist()):
-        # rounded step by step: continuing from a stored row gives the very same numbers as one pass from
-        # the start, so re-sending a window rewrites nothing (a running product would differ in the last bit)
-        level = round(level * g, DECIMALS)
-        out[i] = level
-    return out
+    start = float(anchor_adjusted) if anchored else float(close[0])
+    return start * np.cumprod(growth)
 
 
 def infer_distributions(raw_close: pd.Series, adjusted_close: pd.Series,

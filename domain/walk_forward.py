@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain import metrics
 from domain.errors import InputError
 
 
@@ -184,3 +185,47 @@ def stitch(results: Sequence[FoldResult]) -> pd.DataFrame:
 def stitched_equity(returns: pd.Series, start: float = 1.0) -> pd.Series:
     """Equity of the stitched out-of-sample daily returns (compounded, NaN counted as 0)."""
     return start * (1.0 + returns.fillna(0.0)).cumprod()
+
+
+@dataclass(frozen=True)
+class WalkForwardResult:
+    """The out-of-sample result every strategy's ``assemble`` returns (the flows store and report it).
+
+    ``daily``: one row per test day with at least ``fold`` (fold name), ``exposure`` (net exposure held
+    from that close), ``net_return`` (strategy return earned that day, after costs) and
+    ``benchmark_return``; ``per_fold``: one row per fold (windows, chosen parameters, ``test_*`` and
+    ``bh_*`` metrics); ``summary`` / ``benchmark``: ``metrics.summarize`` over the whole period."""
+
+    folds: tuple[Fold, ...]
+    per_fold: pd.DataFrame
+    daily: pd.DataFrame
+    summary: dict[str, float]
+    benchmark: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+
+def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + k: v for k, v in values.items()}
+
+
+def walk_forward_result(results: Sequence[FoldResult], daily: pd.DataFrame,
+                        notes: Sequence[str] = ()) -> WalkForwardResult:
+    """Tabulate a stitched ``daily`` frame (columns fold, exposure, net_return, benchmark_return) into the
+    common result: per-fold and whole-period metrics of the strategy and of its benchmark."""
+    missing = {"fold", "exposure", "net_return", "benchmark_return"} - set(daily.columns)
+    if missing:
+        raise InputError(f"walk-forward daily frame lacks column(s) {', '.join(sorted(missing))}")
+    by_name = {r.fold.name: r for r in results}
+    rows = []
+    for name, days in daily.groupby("fold", sort=False):
+        r = by_name[name]
+        plain = {k: v for k, v in r.info.items() if not isinstance(v, pd.Timestamp)}
+        rows.append(r.fold.as_dict() | plain
+                    | _prefixed("test_", metrics.summarize(days["net_return"], days["exposure"]))
+                    | _prefixed("bh_", metrics.summarize(days["benchmark_return"])))
+    always_in = pd.Series(1.0, index=daily.index)
+    return WalkForwardResult(
+        folds=tuple(sorted((r.fold for r in results), key=lambda f: f.test_start)), per_fold=pd.DataFrame(rows),
+        daily=daily, summary=metrics.summarize(daily["net_return"], daily["exposure"]),
+        benchmark=metrics.summarize(daily["benchmark_return"], always_in), notes=tuple(notes),
+    )

@@ -11,7 +11,9 @@ from domain.calendar import is_session, last_completed_session
 from infra.db.engine import app_engine
 from infra.run_log import record_run
 from flows.market_data import market_data
-from tasks.signals import vol_regime_signal
+from infra.strategy_registry import enabled_strategies
+from tasks.research import load_strategy
+from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
 from flows.run_names import artifact_key, daily_name
 from tasks.daily_report import write_daily_report
@@ -38,8 +40,8 @@ def daily(as_of: dt.date | None = None) -> dict:
     # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
     summary["portfolio"] = portfolio_steps(day)
 
-    # strategy signals
-    summary["signals"] = [vol_regime_signal(day)]
+    # strategy signals: one decide-<name> step per enabled strategy of config/strategies.yaml
+    summary["signals"] = strategy_steps(day)
 
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
@@ -48,6 +50,16 @@ def daily(as_of: dt.date | None = None) -> dict:
     create_markdown_artifact(key=artifact_key("daily-summary", day), markdown=_markdown(summary),
                              description=f"daily {day}")
     return summary
+
+
+def strategy_steps(day: dt.date) -> list[dict]:
+    """The per-strategy daily step, in registry order: decide (Targets for the next session, stored)."""
+    results = []
+    for name in enabled_strategies():
+        strategy = load_strategy(name)
+        targets = decide_task(name)(name, strategy, day)
+        results.append(summarize_targets(name, targets))
+    return results
 
 
 def _markdown(summary: dict) -> str:
@@ -60,7 +72,9 @@ def _markdown(summary: dict) -> str:
     lines += [f"| {k} | {rows.get(k, 0)} | {written.get(k, 0)} |" for k in ("bars", "yields", "options")]
     for signal in summary.get("signals", []):
         if signal.get("status") == "decided":
-            lines.append(f"\n**{signal['strategy']}**: exposure {signal['exposure']:.3f} for the next session "
+            held = signal["weights"] or signal["leg_weights"]
+            what = ", ".join(f"{k} {v:.3f}" for k, v in held.items()) or f"{signal['spreads']} spread(s)"
+            lines.append(f"\n**{signal['strategy']}** ({signal['kind']}): {what} for the next session "
                          f"(filters: {', '.join(signal['filters']) or 'none'})")
         else:
             lines.append(f"\n**{signal['strategy']}**: {signal['status']}")

@@ -34,27 +34,32 @@ def build_deployments() -> list:
 
 
 def _research_deployments() -> list:
-    try:
-        from flows.retrain import retrain
-        from flows.walk_forward import walk_forward
-    except ImportError:
-        return []
-    return [
-        retrain.to_deployment(
-            name="retrain-quarterly",
-            schedules=[Cron(QUARTERLY_CRON, timezone=NEW_YORK, day_or=False)],
-            parameters={"strategy": "vol_regime"},
-            concurrency_limit=1,
-            description="Quarterly retrain with walk-forward validation; promotes only models that pass their gates.",
-            tags=["quantops", "research"],
-        ),
-        walk_forward.to_deployment(
-            name="walk-forward",
-            parameters={"strategy": "vol_regime"},
-            description="Walk-forward validation over a date range, stored with per-fold metrics.",
-            tags=["quantops", "research"],
-        ),
-    ]
+    """retrain-<name> (quarterly) and walk-forward-<name> (on demand) for every enabled strategy."""
+    from flows.retrain import retrain
+    from flows.walk_forward import walk_forward
+    from infra.strategy_registry import enabled_strategies
+
+    deployments = []
+    for name in enabled_strategies():
+        deployments += [
+            retrain.to_deployment(
+                name=f"retrain-{name}",
+                schedules=[Cron(QUARTERLY_CRON, timezone=NEW_YORK, day_or=False)],
+                # the cron fires on up to five weekdays (1 January included); the flow keeps only the first session
+                parameters={"strategy": name, "only_on_quarter_start": True},
+                concurrency_limit=1,
+                description=f"Quarterly retrain of {name} with walk-forward validation; promotes only models "
+                            "that pass their gates.",
+                tags=["quantops", "research", name],
+            ),
+            walk_forward.to_deployment(
+                name=f"walk-forward-{name}",
+                parameters={"strategy": name},
+                description=f"Walk-forward validation of {name} over a date range, stored with per-fold metrics.",
+                tags=["quantops", "research", name],
+            ),
+        ]
+    return deployments
 
 
 def serve_all() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -11,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, delete, select
 
+from domain.strategies.base import SpreadProposal, Targets
 from infra.db.models.research import Signal, WalkForwardDay, WalkForwardFold, WalkForwardRun
 from infra.db.upsert import upsert_frame
 from infra.model_store import code_version
@@ -81,21 +83,47 @@ def latest_walk_forward(engine: Engine, strategy: str) -> tuple[dict, pd.DataFra
     return dict(run), folds, days.set_index("date")
 
 
-def save_signal(engine: Engine, *, strategy: str, as_of: dt.date, target_exposure: float, forecast: float | None,
-                model_run_id: int | None, active_filters: list[str], details: dict) -> None:
+def _spread_dict(spread: SpreadProposal) -> dict:
+    return {**dataclasses.asdict(spread), "expiration": pd.Timestamp(spread.expiration).date().isoformat()}
+
+
+def save_targets(engine: Engine, *, strategy: str, targets: Targets, model_run_id: int | None) -> None:
+    """Store one decision (replacing a rerun of the same strategy and as_of). ``details['forecast']`` and
+    ``details['filters']`` fill the forecast and active-filter columns when the strategy reports them."""
+    details = dict(targets.details)
+    forecast = details.get("forecast")
     row = pd.DataFrame([{
-        "strategy": strategy, "as_of": pd.Timestamp(as_of), "target_exposure": float(target_exposure),
-        "forecast": forecast, "model_run_id": model_run_id, "active_filters": _json(sorted(active_filters)),
-        "details": _json(details),
+        "strategy": strategy, "as_of": pd.Timestamp(targets.as_of).normalize(), "kind": targets.kind,
+        "target_exposure": float(sum(targets.weights.values())),
+        "forecast": float(forecast) if isinstance(forecast, (int, float)) else None, "model_run_id": model_run_id,
+        "active_filters": _json(sorted(details.get("filters", []))), "details": _json(details),
+        "weights": _json({k: float(v) for k, v in targets.weights.items()}),
+        "leg_weights": _json({k: float(v) for k, v in targets.leg_weights.items()}),
+        "spreads": _json([_spread_dict(s) for s in targets.spreads]),
     }])
     with engine.begin() as conn:
         upsert_frame(conn, Signal.__table__, row, ["strategy", "as_of"])
 
 
 def load_signals(engine: Engine, strategy: str, end: dt.date | None = None) -> pd.DataFrame:
-    stmt = select(Signal.as_of, Signal.target_exposure, Signal.forecast, Signal.model_run_id, Signal.active_filters,
-                  Signal.details).where(Signal.strategy == strategy).order_by(Signal.as_of)
+    """Stored decisions of ``strategy`` in date order (JSON columns as text)."""
+    stmt = select(Signal.as_of, Signal.kind, Signal.target_exposure, Signal.forecast, Signal.model_run_id,
+                  Signal.active_filters, Signal.weights, Signal.leg_weights, Signal.spreads, Signal.details
+                  ).where(Signal.strategy == strategy).order_by(Signal.as_of)
     if end is not None:
         stmt = stmt.where(Signal.as_of <= end)
     with engine.connect() as conn:
         return pd.read_sql(stmt, conn)
+
+
+def load_targets(engine: Engine, strategy: str, as_of: dt.date) -> Targets | None:
+    """The Targets ``strategy`` decided at the close of ``as_of``, as stored (None if it decided nothing)."""
+    stmt = select(Signal).where(Signal.strategy == strategy, Signal.as_of == as_of)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).mappings().first()
+    if row is None:
+        return None
+    spreads = tuple(SpreadProposal(**{**s, "expiration": pd.Timestamp(s["expiration"])})
+                    for s in json.loads(row["spreads"]))
+    return Targets(as_of=pd.Timestamp(row["as_of"]), kind=row["kind"], weights=json.loads(row["weights"]),
+                   spreads=spreads, leg_weights=json.loads(row["leg_weights"]), details=json.loads(row["details"]))

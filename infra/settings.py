@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 CONFIG_DIR = PROJECT_ROOT / "config"
+TASK_RUNNERS = ("threads", "processes", "dask")
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,10 @@ class Settings(BaseSettings):
     data_source: str = "sample"
     alert_urls: SecretStr = SecretStr("")
     config_dir: Path = CONFIG_DIR
+    # where parallel work (walk-forward folds, grids) runs: threads | processes | dask (see tasks/runners.py)
+    task_runner: str = "threads"
+    task_workers: int | None = Field(default=None, ge=1)  # threads/processes; default one per core
+    dask_address: str | None = None  # e.g. tcp://scheduler:8786; unset with dask = a local cluster
     # live market-data providers (infra/providers): keys from the environment only; URLs overridable for tests
     tiingo_api_key: SecretStr | None = None
     fred_api_key: SecretStr | None = None
@@ -36,6 +41,13 @@ class Settings(BaseSettings):
         from infra.providers.config import parse_data_source  # the providers package imports this module
 
         parse_data_source(value)
+        return value
+
+    @field_validator("task_runner")
+    @classmethod
+    def _known_runner(cls, value: str) -> str:
+        if value not in TASK_RUNNERS:
+            raise ValueError(f"QUANTOPS_TASK_RUNNER must be one of {', '.join(TASK_RUNNERS)}, got {value!r}")
         return value
 
     @property

@@ -21,6 +21,8 @@ REVISED_FIELDS = {
 KEYS = {"bars": ("symbol", "date"), "yields": ("series", "date")}
 TABLES = {"bars": DailyBar.__table__, "yields": YieldObservation.__table__}
 SAME = 1e-9  # relative: a re-sent value that differs by float noise is not a revision
+# relative: an adjusted close recomputed from another anchor differs in its last bits only; keep the stored one
+ADJ_SAME = 1e-10
 
 
 def with_adjusted_close(bars: pd.DataFrame, prior: pd.DataFrame | None) -> pd.DataFrame:
@@ -48,7 +50,7 @@ def with_adjusted_close(bars: pd.DataFrame, prior: pd.DataFrame | None) -> pd.Da
 def _stored(conn: Connection, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     table = TABLES[kind]
     name_key, date_key = KEYS[kind]
-    fields = [f for f in REVISED_FIELDS[kind] if f in frame.columns]
+    fields = [f for f in REVISED_FIELDS[kind] if f in frame.columns] + (["adj_close"] if kind == "bars" else [])
     stmt = select(table.c[name_key], table.c[date_key], *[table.c[f] for f in fields]).where(
         table.c[name_key].in_([str(s) for s in frame[name_key].unique()]),
         table.c[date_key] >= frame[date_key].min().date(), table.c[date_key] <= frame[date_key].max().date())
@@ -58,15 +60,8 @@ def _stored(conn: Connection, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return stored
 
 
-def record_revisions(conn: Connection, kind: str, frame: pd.DataFrame, source: str) -> int:
-    """Insert a `market_revisions` row for every stored value `frame` changes; returns how many."""
-    if kind not in REVISED_FIELDS or frame.empty:
-        return 0
+def _revisions(kind: str, incoming: pd.DataFrame, stored: pd.DataFrame, source: str) -> list[dict]:
     name_key, date_key = KEYS[kind]
-    incoming = frame.assign(**{name_key: frame[name_key].astype(str)})
-    stored = _stored(conn, kind, incoming)
-    if stored.empty:
-        return 0
     both = incoming.merge(stored, on=[name_key, date_key], suffixes=("", "_stored"))
     rows = []
     for field in (f for f in REVISED_FIELDS[kind] if f in incoming.columns):
@@ -75,9 +70,39 @@ def record_revisions(conn: Connection, kind: str, frame: pd.DataFrame, source: s
         for i in np.flatnonzero(changed):
             rows.append({"kind": kind, "key": f"{both[name_key].iat[i]} {both[date_key].iat[i].date()}",
                          "field": field, "old_value": float(old[i]), "new_value": float(new[i]), "source": source})
+    return rows
+
+
+def _keep_stored_adjusted(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The stored adjusted close wherever the recomputed one differs from it by float noise only, so that a
+    re-sent window rewrites nothing (the index is continued from a different anchor each day)."""
+    if "adj_close" not in incoming.columns or stored.empty:
+        return incoming
+    keyed = stored.set_index(["symbol", "date"])["adj_close"]
+    old = keyed.reindex(pd.MultiIndex.from_arrays([incoming["symbol"].astype(str), incoming["date"]])).to_numpy(float)
+    new = incoming["adj_close"].to_numpy(dtype=float)
+    same = ~np.isnan(old) & np.isclose(new, old, rtol=ADJ_SAME, atol=0.0)
+    return incoming.assign(adj_close=np.where(same, old, new))
+
+
+def record_revisions(conn: Connection, kind: str, frame: pd.DataFrame, source: str) -> int:
+    """Insert a `market_revisions` row for every stored value `frame` changes; returns how many."""
+    return _record(conn, kind, frame, source)[0]
+
+
+def _record(conn: Connection, kind: str, frame: pd.DataFrame, source: str) -> tuple[int, pd.DataFrame]:
+    """Record revisions; returns (how many, `frame` with stored adjusted closes kept where unchanged)."""
+    if kind not in REVISED_FIELDS or frame.empty:
+        return 0, frame
+    name_key, _ = KEYS[kind]
+    incoming = frame.assign(**{name_key: frame[name_key].astype(str)})
+    stored = _stored(conn, kind, incoming)
+    if stored.empty:
+        return 0, frame
+    rows = _revisions(kind, incoming, stored, source)
     if rows:
         conn.execute(insert(MarketRevision), rows)
-    return len(rows)
+    return len(rows), _keep_stored_adjusted(frame, stored) if kind == "bars" else frame
 
 
 def refresh_adjusted(conn: Connection, firsts: dict[str, dt.date]) -> int:
@@ -103,7 +128,7 @@ def refresh_adjusted(conn: Connection, firsts: dict[str, dt.date]) -> int:
             continue
         derived = adjusted_closes(rows["close"].to_numpy(), rows["dividend"].to_numpy(),
                                   rows["split_ratio"].to_numpy(), *(anchor if anchor else (None, None)))
-        moved = ~np.isclose(derived, rows["adj_close"].to_numpy(dtype=float), rtol=1e-12, atol=0.0)
+        moved = ~np.isclose(derived, rows["adj_close"].to_numpy(dtype=float), rtol=ADJ_SAME, atol=0.0)
         changed += [{"s": symbol, "d": d, "a": float(a)}
                     for d, a in zip(rows["date"].to_numpy()[moved], derived[moved])]
     if changed:
@@ -114,7 +139,7 @@ def refresh_adjusted(conn: Connection, firsts: dict[str, dt.date]) -> int:
 
 def store_fetched(conn: Connection, kind: str, frame: pd.DataFrame, source: str) -> tuple[int, int]:
     """Record revisions, upsert, and (raw bars) re-derive adjusted closes: (rows written, revisions)."""
-    revisions = record_revisions(conn, kind, frame, source)
+    revisions, frame = _record(conn, kind, frame, source)
     written = max(STORES[kind](conn, frame, source), 0)
     if kind == "bars" and "dividend" in frame.columns and not frame.empty:
         firsts = frame.groupby(frame["symbol"].astype(str))["date"].min()

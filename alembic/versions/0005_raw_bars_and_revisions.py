@@ -10,7 +10,6 @@ Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "0005_raw_bars_and_revisions"

@@ -113,6 +113,7 @@ class Strategy(ABC):
     name: ClassVar[str]
     params_type: ClassVar[type]
     target_kind: ClassVar[str] = "exposure"
+    benchmark: ClassVar[str] = "benchmark"  # label of the walk-forward result's benchmark column in reports
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.params_type()
@@ -152,3 +153,11 @@ class Strategy(ABC):
         before these rules; the stepper applies them, in the backtest and in production alike."""
         rules = getattr(self.params, "rules", None)
         return rules if isinstance(rules, Rules) else Rules()
+
+    def describe_fit(self, fitted: Any) -> dict[str, Any]:
+        """Provenance of a fitted model for the model store: ``train_start``/``train_end`` (Timestamps),
+        ``chosen`` (hyper-parameters picked on validation) and ``info`` (plain numbers/strings: tuning
+        scores, sizes). The default reads the attributes of those names (``chosen`` may be a method)."""
+        chosen = getattr(fitted, "chosen", {})
+        return {"train_start": pd.Timestamp(fitted.train_start), "train_end": pd.Timestamp(fitted.train_end),
+                "chosen": dict(chosen() if callable(chosen) else chosen), "info": dict(getattr(fitted, "info", {}))}

@@ -57,6 +57,9 @@ class OneLineErrors(TyperGroup):
         except QuantopsError as exc:
             raise fail(" ".join(str(exc).split()), exit_code_for(exc)) from None
         except Exception as exc:
+            pydantic = sys.modules.get("pydantic")
+            if pydantic is not None and isinstance(exc, pydantic.ValidationError):  # a QUANTOPS_* setting
+                raise fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
             # sqlalchemy is imported only by the commands that use the database (start-up time), so its
             # errors are recognised only once it is loaded.
             sa = sys.modules.get("sqlalchemy.exc")

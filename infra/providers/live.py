@@ -26,6 +26,13 @@ from infra.providers.yahoo import Yahoo
 from infra.settings import Settings
 
 
+def bond_market_holiday(day: dt.date) -> bool:
+    """Columbus Day and Veterans Day: NYSE trades, the bond market (SIFMA) is closed and FRED has no yield."""
+    columbus = day.month == 10 and day.weekday() == 0 and 8 <= day.day <= 14  # second Monday of October
+    veterans = day.month == 11 and (day.day == 11 or (day.day == 12 and day.weekday() == 0))  # Sunday -> Monday
+    return columbus or veterans
+
+
 def _secret(value) -> str:
     return value.get_secret_value() if value is not None else ""
 
@@ -82,10 +89,15 @@ class MarketDataSource:
         return out
 
     def expected_day(self, kind: str, as_of: dt.date) -> dt.date:
-        lag = self.config.yields.lag_sessions if kind == "yields" else 0
-        if lag == 0:
+        """The newest day a kind should have by `as_of`'s run: yields lag (FRED publishes H.15 a day later)
+        and skip the bond market's own holidays."""
+        if kind != "yields":
             return as_of
-        return sessions_between(as_of - dt.timedelta(days=10 + 2 * lag), as_of)[-1 - lag]
+        sessions = sessions_between(as_of - dt.timedelta(days=20 + 2 * self.config.yields.lag_sessions), as_of)
+        position = len(sessions) - 1 - self.config.yields.lag_sessions
+        while bond_market_holiday(sessions[position]):
+            position -= 1
+        return sessions[position]
 
     def missing(self, files: list[SourceFile], as_of: dt.date) -> list[str]:
         """`provider name` of every live series with no row for the day it should have by now."""

@@ -40,7 +40,7 @@ FOLD_UNITS = {"period_return": "pct", "max_drawdown": "pct", "calmar": "ratio", 
               "bh_period_return": "pct"}
 FOLD_HEADERS = {"fold": "fold", "test_start": "from", "test_end": "to", "period_return": "return (quarter)",
                 "max_drawdown": "max drawdown", "calmar": "Calmar", "sharpe": "Sharpe",
-                "bh_period_return": "buy-and-hold return"}
+                "bh_period_return": "benchmark return"}
 STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#9a9a9a"
 
 
@@ -78,7 +78,7 @@ def time_panels(days: pd.DataFrame, label: str, benchmark: str, boundaries: Sequ
     fig, axes = plt.subplots(4, 1, figsize=(10, 9.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.6, 1.3, 1.3]})
     eq, dd, sh, ex = axes
     for series, name, colour, lw in ((strategy, label, STRATEGY_COLOUR, 1.4),
-                                     (bench, f"buy-and-hold {benchmark}", BENCHMARK_COLOUR, 1.0)):
+                                     (bench, benchmark, BENCHMARK_COLOUR, 1.0)):
         equity = (1 + series).cumprod()
         eq.plot(days.index, equity - 1, color=colour, lw=lw, label=name)
         dd.fill_between(days.index, equity / equity.cummax() - 1, 0, color=colour,
@@ -193,10 +193,10 @@ def render_tearsheet(
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="sub">Out of sample {days.index.min():%Y-%m-%d} to {days.index.max():%Y-%m-%d}: {len(days):,} sessions,
-{len(folds)} walk-forward folds, benchmark buy-and-hold {html.escape(benchmark)}. Returns are daily, simple, net of
+{len(folds)} walk-forward folds, benchmark: {html.escape(benchmark)}. Returns are daily, simple, net of
 costs; ratios use a zero risk-free rate and 252 sessions a year.</p>
 <h2>Metrics</h2>{metric_table(metrics)}
-<p class="sub">Alpha, beta, information ratio and tracking error of {html.escape(label)} against buy-and-hold
+<p class="sub">Alpha, beta, information ratio and tracking error of {html.escape(label)} against
 {html.escape(benchmark)} (daily returns, annualised).</p>
 <h2>Performance over time</h2>{time_panels(days, label, benchmark, boundaries)}
 <h2>Monthly returns</h2>{monthly_heatmap(days["strategy_return"])}

@@ -28,8 +28,7 @@ def test_dividend_and_split_day_returns_by_hand():
     returns = total_returns(np.array([99.0, 50.0]), np.array([1.5, 0.0]), np.array([1.0, 2.0]), previous_close=100.0)
     assert returns == pytest.approx([99 / 98.5 - 1, 50 / 49.5 - 1], rel=1e-12)
     adjusted = adjusted_closes(np.array([100.0, 99.0, 50.0]), np.array([0.0, 1.5, 0.0]), np.array([1.0, 1.0, 2.0]))
-    # kept to 1e-8 (DECIMALS): the rounding is the only difference from the exact values
-    assert adjusted == pytest.approx([100.0, 100 * 99 / 98.5, 100 * 99 / 98.5 * 50 / 49.5], rel=0, abs=0.5e-8)
+    assert adjusted == pytest.approx([100.0, 100 * 99 / 98.5, 100 * 99 / 98.5 * 50 / 49.5], rel=1e-12)
 
 
 def test_rows_after_a_date_never_change_the_values_up_to_it():
@@ -40,7 +39,7 @@ def test_rows_after_a_date_never_change_the_values_up_to_it():
     first = adjusted_closes(close[:3], dividend[:3], split[:3])
     rest = adjusted_closes(close[3:], dividend[3:], split[3:], anchor_close=close[2], anchor_adjusted=first[-1])
     assert np.array_equal(whole[:3], first)
-    assert np.array_equal(np.r_[first, rest], whole)  # continuing from a stored row: the very same numbers
+    assert np.allclose(np.r_[first, rest], whole, rtol=1e-14, atol=0)  # continuing from a stored row
 
 
 @pytest.mark.parametrize("raw_file, etf_file", [

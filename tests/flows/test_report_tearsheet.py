@@ -56,7 +56,7 @@ def test_fold_return_is_the_quarters_own_not_annualised():
 @pytest.fixture(scope="module")
 def report() -> str:
     days = _days("2019-01-01", "2020-12-31")
-    return build_report_html("vol_regime", RUN, _folds(days), days)
+    return build_report_html("vol_regime", "buy-and-hold QQQ", RUN, _folds(days), days)
 
 
 def test_report_shows_period_returns_and_the_longest_drawdown(report):

@@ -46,7 +46,7 @@ def test_tearsheet_renders_in_chromium_without_errors(tmp_path):
 
     days = _days("2016-01-01", "2020-12-31")
     page = tmp_path / "tearsheet.html"
-    page.write_text(build_report_html("vol_regime", RUN, _folds(days), days))
+    page.write_text(build_report_html("vol_regime", "buy-and-hold QQQ", RUN, _folds(days), days))
     shot = ARTIFACT_DIR / "tearsheet.png"
     seen = render(page, shot)
     print(f"tearsheet screenshot: {shot}")

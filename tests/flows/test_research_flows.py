@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from infra.db.engine import get_engine
 from infra.db.models.research import ModelRun, Signal, WalkForwardDay, WalkForwardFold, WalkForwardRun
 from infra.ingest import ingest_file
-from infra.settings import CONFIG_DIR, SAMPLE_DIR, reset_settings_cache
-
-SMALL_GRID = {
-    "ridge_alpha": [1.0], "lasso_alpha": [0.1], "rf_max_depth": [5], "rf_min_samples_split": [20],
-    "pca_components": [10], "weights": [[0.25, 0.25, 0.35, 0.15]], "exposure_scale": [5.0],
-}
-
-
-def _small_config(target: Path, **promotion) -> Path:
-    shutil.copytree(CONFIG_DIR, target, dirs_exist_ok=True)
-    params = yaml.safe_load((target / "vol_regime.yaml").read_text())
-    params["grid"] = SMALL_GRID
-    params["model"]["rf_n_estimators"] = 20
-    (target / "vol_regime.yaml").write_text(yaml.safe_dump(params))
-    gates = yaml.safe_load((target / "promotion.yaml").read_text())
-    gates.update({"validation_quarters": 1, **promotion})
-    (target / "promotion.yaml").write_text(yaml.safe_dump(gates))
-    return target
+from infra.settings import SAMPLE_DIR, reset_settings_cache
+from tests.strategy_config import small_vol_regime_config as _small_config
 
 
 @pytest.fixture
@@ -58,7 +39,7 @@ def _count(engine, model) -> int:
 def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     from flows.walk_forward import walk_forward
 
-    first = walk_forward(start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
+    first = walk_forward(strategy="vol_regime", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
     assert first["folds"] == 2
     with research_db.connect() as conn:
         folds = conn.execute(select(WalkForwardFold).order_by(WalkForwardFold.fold)).all()
@@ -72,7 +53,7 @@ def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     assert all(-1.0 <= d.exposure <= 1.5 for d in days)
     assert first["summary"]["calmar"] == pytest.approx(first["summary"]["cagr"] / abs(first["summary"]["max_drawdown"]))
 
-    second = walk_forward(start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
+    second = walk_forward(strategy="vol_regime", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
     assert second["run_id"] == first["run_id"]
     assert second["summary"] == first["summary"]
     assert _count(research_db, WalkForwardRun) == 1
@@ -84,17 +65,17 @@ def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_
     from flows.daily import daily
     from flows.retrain import retrain
 
-    skipped = retrain(as_of=dt.date(2024, 1, 3), only_on_quarter_start=True)
+    skipped = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 3), only_on_quarter_start=True)
     assert skipped["status"] == "skipped"
 
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "lenient", min_validation_calmar=-1e9)))
     reset_settings_cache()
-    promoted = retrain(as_of=dt.date(2024, 1, 2), only_on_quarter_start=True)
+    promoted = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 2), only_on_quarter_start=True)
     assert promoted["status"] == "promoted", promoted["report"]
 
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "strict", min_validation_calmar=1e9)))
     reset_settings_cache()
-    rejected = retrain(as_of=dt.date(2024, 4, 1))
+    rejected = retrain(strategy="vol_regime", as_of=dt.date(2024, 4, 1))
     assert rejected["status"] == "rejected"
     assert "not above the minimum" in rejected["report"]
 
@@ -113,6 +94,7 @@ def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_
     assert signal.as_of == dt.date(2024, 4, 2)
     assert -1.0 <= signal.target_exposure <= 1.5
     assert isinstance(json.loads(signal.active_filters), list)
+    assert signal.kind == "exposure" and json.loads(signal.weights) == {"QQQ": signal.target_exposure}
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -189,3 +189,19 @@ def test_a_bad_corporate_action_is_refused_by_the_bars_model(server):
     assert find_violations("bars", frame, batch.path, TODAY).summary(batch.path) == (
         "tiingo:TLT: rejected, 2 bad row(s): row 3 (dividend: must not be negative), "
         "row 4 (split_ratio: must be positive); nothing written")
+
+
+def test_yields_are_expected_a_session_late_and_not_on_bond_market_holidays():
+    from infra.providers import source_from_settings
+    from infra.settings import Settings
+
+    source = source_from_settings(Settings(data_source="bars=yahoo,yields=fred,options=cboe"))
+    assert source.expected_day("bars", dt.date(2024, 7, 2)) == dt.date(2024, 7, 2)
+    assert source.expected_day("yields", dt.date(2024, 7, 2)) == dt.date(2024, 7, 1)
+    assert source.expected_day("yields", dt.date(2024, 7, 5)) == dt.date(2024, 7, 3)  # 07-04: NYSE closed
+    # Columbus Day 2024-10-14 and Veterans Day 2024-11-11: NYSE open, no FRED yield (data/sample/yields)
+    assert source.expected_day("yields", dt.date(2024, 10, 15)) == dt.date(2024, 10, 11)
+    assert source.expected_day("yields", dt.date(2024, 11, 12)) == dt.date(2024, 11, 8)
+    blank = fred_values("DGS10", "2024-10-14", "2024-10-14")["value"].iat[0], \
+        fred_values("DGS10", "2024-11-11", "2024-11-11")["value"].iat[0]
+    assert blank == (None, None)

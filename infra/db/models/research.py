@@ -85,7 +85,9 @@ class WalkForwardDay(Base):
 
 
 class Signal(Base):
-    """A strategy's target for the next session, decided at the close of `as_of` with the promoted model."""
+    """A strategy's decision at the close of `as_of` with the promoted model: its Targets (``kind``; JSON
+    ``weights``, ``leg_weights``, ``spreads``; ``details``). ``target_exposure`` is the net sum of the weights
+    (for a single-asset strategy, its exposure)."""
 
     __tablename__ = "signals"
     __table_args__ = (UniqueConstraint("strategy", "as_of"),)
@@ -98,3 +100,7 @@ class Signal(Base):
     model_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"), nullable=True)
     active_filters: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), server_default="exposure")
+    weights: Mapped[str] = mapped_column(Text, server_default="{}")
+    leg_weights: Mapped[str] = mapped_column(Text, server_default="{}")
+    spreads: Mapped[str] = mapped_column(Text, server_default="[]")

@@ -1,0 +1,86 @@
+"""vol_regime on the common Strategy interface: a thin adapter over ``strategy.py``'s functions.
+
+Nothing here computes anything of its own: ``prepare_data``, ``run_fold``, ``assemble``, ``fit_final`` and
+``decide`` do the work; the adapter maps ``Inputs`` (bars by symbol, option chains) to their arguments
+and the ``Decision`` to ``Targets``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from domain.strategies.base import Inputs, Needs, Strategy, Targets
+from domain.strategies.vol_regime import strategy as vr
+from domain.strategies.vol_regime.params import VolRegimeParams
+from domain.walk_forward import Fold, FoldResult, make_folds
+
+ASSET, MARKET, VIX = "QQQ", "SPY", "^VIX"
+
+
+@dataclass(frozen=True)
+class VolRegimeDataset:
+    """The prepared features plus the raw inputs they came from (``fit_final`` re-prepares up to as_of)."""
+
+    data: vr.VolRegimeData
+    inputs: Inputs
+
+
+def _raw(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    return inputs.bars[ASSET], inputs.bars[MARKET], inputs.bars[VIX], inputs.options.get(ASSET)
+
+
+def _book_state(book: Any) -> tuple[float, float]:
+    """(drawdown <= 0, exposure held since the previous close) from the strategy's book: any object with
+    ``drawdown`` and ``weights`` (instrument -> fraction of capital); None is a flat, new book."""
+    if book is None:
+        return 0.0, 0.0
+    weights = getattr(book, "weights", {}) or {}
+    return float(getattr(book, "drawdown", 0.0)), float(weights.get(ASSET, 0.0))
+
+
+class VolRegime(Strategy):
+    name = "vol_regime"
+    params_type = VolRegimeParams
+    target_kind = "exposure"
+    benchmark = f"buy-and-hold {ASSET}"
+
+    @property
+    def needs(self) -> Needs:
+        # features are rolling and exponentially weighted: the decision reads all history, like the retrain
+        return Needs(symbols=(ASSET, MARKET, VIX), option_chains=(ASSET,), history_days=0)
+
+    def prepare(self, inputs: Inputs) -> VolRegimeDataset:
+        return VolRegimeDataset(vr.prepare_data(*_raw(inputs), self.params), inputs)
+
+    def folds(self, dataset: VolRegimeDataset, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Fold, ...]:
+        wf = self.params.walk_forward
+        return make_folds(dataset.data.usable, start, end, min_train_days=wf.min_train_days,
+                          validation_days=wf.validation_days, label_horizon=wf.label_horizon,
+                          embargo_days=wf.embargo_days, frequency=wf.frequency)
+
+    def run_fold(self, fold: Fold, dataset: VolRegimeDataset, seed: int) -> FoldResult:
+        return vr.run_fold(fold, dataset.data, self.params, seed)
+
+    def assemble(self, results: list[FoldResult], dataset: VolRegimeDataset) -> vr.WalkForwardResult:
+        return vr.assemble(results, dataset.data, self.params)
+
+    def fit(self, dataset: VolRegimeDataset, as_of: pd.Timestamp, seed: int) -> vr.FittedModel:
+        return vr.fit_final(*_raw(dataset.inputs), self.params, pd.Timestamp(as_of), seed)
+
+    def describe_fit(self, fitted: vr.FittedModel) -> dict[str, Any]:
+        described = super().describe_fit(fitted)
+        described["info"]["forecast_std"] = float(fitted.forecast_std)
+        return described
+
+    def decide(self, fitted: vr.FittedModel, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
+        drawdown, prev_exposure = _book_state(book)
+        d = vr.decide(fitted, *_raw(inputs), pd.Timestamp(as_of), drawdown=drawdown, prev_exposure=prev_exposure)
+        return Targets(
+            as_of=d.as_of, kind="exposure", weights={ASSET: d.exposure},
+            details={"forecast": d.forecast, "target_before_overlay": d.target, "signal_strength": d.signal_strength,
+                     "filters": sorted(k for k, on in d.filters.items() if on), "components": d.components,
+                     "drawdown": drawdown, "prev_exposure": prev_exposure},
+        )

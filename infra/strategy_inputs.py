@@ -1,0 +1,99 @@
+"""Loading a strategy's ``Inputs`` from the database, driven only by its ``Needs``.
+
+One loader for every strategy: bars by symbol (total-return adjusted), the stock universe panel, Treasury
+yields (decimals), stored option chains, and legs (other strategies' daily returns, or ``buy_and_hold:SYM``).
+Everything is dated <= ``end``; ``start`` (optional) trims history for the daily decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from domain.errors import InputError
+from domain.fingerprint import frame_fingerprint
+from domain.strategies.base import Inputs, Needs
+from infra.db.models.market import Instrument
+from infra.market_store import load_adjusted_bars, load_bars, load_option_quotes, load_yields
+from infra.research_store import latest_walk_forward
+
+BUY_AND_HOLD = "buy_and_hold:"
+UNIVERSE_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume"]
+
+
+def history_start(end: dt.date, history_days: int) -> dt.date | None:
+    """A first date that leaves at least ``history_days`` sessions before ``end`` (None: all history).
+    Calendar days are over-counted (7/5 plus holidays) so the window is never short."""
+    if history_days <= 0:
+        return None
+    return end - dt.timedelta(days=int(history_days * 7 / 5) + 15)
+
+
+def _symbol_bars(engine: Engine, symbols: tuple[str, ...], start, end) -> dict[str, pd.DataFrame]:
+    bars = {}
+    for symbol in symbols:
+        frame = load_adjusted_bars(engine, symbol, end, start)
+        if frame.empty:
+            raise InputError(f"no {symbol} bars in the database up to {end}: load them first (quantops demo / ingest)")
+        bars[symbol] = frame
+    return bars
+
+
+def load_universe(engine: Engine, end: dt.date, start: dt.date | None = None) -> pd.DataFrame:
+    """Long frame (date, symbol, open, high, low, close, volume) of every stored equity (not ETFs or
+    indices), prices total-return adjusted like ``load_adjusted_bars``."""
+    with engine.connect() as conn:
+        symbols = list(conn.scalars(select(Instrument.symbol).where(Instrument.asset_class == "equity")))
+    bars = load_bars(engine, symbols, start, end) if symbols else pd.DataFrame()
+    if bars.empty:
+        raise InputError(f"no universe (equity) bars in the database up to {end}: ingest the universe first")
+    factor = bars["adj_close"] / bars["close"]
+    out = bars.assign(open=bars["open"] * factor, high=bars["high"] * factor, low=bars["low"] * factor,
+                      close=bars["adj_close"])
+    return out[UNIVERSE_COLUMNS].reset_index(drop=True)
+
+
+def _yields(engine: Engine, series: tuple[str, ...], start, end) -> pd.DataFrame:
+    frame = load_yields(engine, series, start, end)
+    missing = [s for s in series if s not in frame.columns]
+    if missing:
+        raise InputError(f"no yields for {', '.join(missing)} in the database up to {end}: ingest them first")
+    return frame[list(series)] / 100.0  # stored in percent; strategies take decimals
+
+
+def load_leg(engine: Engine, leg: str, end: dt.date, start: dt.date | None = None) -> pd.Series:
+    """A leg's daily return series dated <= end: ``buy_and_hold:SYM`` is SYM's total return; any other name
+    is that strategy's stored out-of-sample daily returns (its latest walk-forward run).
+
+    This is the hook an allocator reads its legs through; when paper books store daily P&L per strategy,
+    a strategy leg should read that instead (same Series shape)."""
+    if leg.startswith(BUY_AND_HOLD):
+        symbol = leg[len(BUY_AND_HOLD):]
+        close = _symbol_bars(engine, (symbol,), start, end)[symbol]["close"]
+        return close.pct_change().dropna().rename(leg)
+    found = latest_walk_forward(engine, leg)
+    if found is None:
+        raise InputError(f"leg {leg!r}: no stored daily returns (run `quantops walk-forward --strategy {leg}` first)")
+    returns = found[2]["strategy_return"]
+    returns = returns.loc[returns.index <= pd.Timestamp(end)]
+    if start is not None:
+        returns = returns.loc[returns.index >= pd.Timestamp(start)]
+    return returns.rename(leg)
+
+
+def read_inputs(engine: Engine, needs: Needs, end: dt.date, start: dt.date | None = None) -> Inputs:
+    """Everything ``needs`` asks for, dated in [start, end], with a fingerprint over all of it."""
+    bars = _symbol_bars(engine, tuple(needs.symbols), start, end)
+    universe = load_universe(engine, end, start) if needs.universe else None
+    yields = _yields(engine, tuple(needs.yields), start, end) if needs.yields else None
+    options = {}
+    for underlying in needs.option_chains:
+        quotes = load_option_quotes(engine, underlying, start=start, end=end)
+        if not quotes.empty:
+            options[underlying] = quotes
+    legs = {leg: load_leg(engine, leg, end, start) for leg in needs.legs}
+    parts = [*bars.values(), universe, yields, *options.values(), *legs.values()]
+    return Inputs(as_of=pd.Timestamp(end), bars=bars, universe=universe, yields=yields, options=options, legs=legs,
+                  fingerprint=frame_fingerprint(*parts))
