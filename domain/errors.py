@@ -7,3 +7,15 @@ class QuantopsError(Exception):
 
 class InputError(QuantopsError, ValueError):
     """The input (a file, a parameter, a data window) cannot be used as given."""
+
+
+class DataRejected(InputError):
+    """A batch of data broke validation rules and was refused as a whole (nothing written)."""
+
+
+class ServiceDown(QuantopsError):
+    """An outside service the command needs (database server, Prefect API, alert target) did not answer."""
+
+
+class RunFailed(QuantopsError):
+    """A flow run started but did not complete; its Prefect run and the alert say why."""

@@ -243,6 +243,32 @@ def summarize(returns: ArrayLike, exposure: ArrayLike | None = None) -> dict[str
     }
 
 
+def relative_to(returns: ArrayLike, benchmark: ArrayLike,
+                periods_per_year: int = PERIODS_PER_YEAR) -> dict[str, float]:
+    """Alpha, beta, tracking error and information ratio against a benchmark (same days, same length).
+
+    empyrical's definitions: beta = cov(r, b) / var(b); alpha is the mean daily excess over beta * b,
+    compounded to a year, (1 + mean(r - beta * b)) ** 252 - 1; tracking error is the annualised standard
+    deviation (ddof=1) of the active return r - b; the information ratio is the annualised mean active
+    return over the tracking error. Days where either is NaN are left out.
+    """
+    r, b = _arr(returns), _arr(benchmark)
+    if r.size != b.size:
+        raise ValueError(f"returns ({r.size}) and benchmark ({b.size}) differ in length")
+    keep = np.isfinite(r) & np.isfinite(b)
+    r, b = r[keep], b[keep]
+    nan = float("nan")
+    if r.size < 2:
+        return {"alpha": nan, "beta": nan, "tracking_error": nan, "information_ratio": nan}
+    var_b = float(np.var(b, ddof=1))
+    beta = float(np.cov(r, b, ddof=1)[0, 1] / var_b) if var_b > 0 else nan
+    alpha = float((1.0 + np.mean(r - beta * b)) ** periods_per_year - 1.0) if np.isfinite(beta) else nan
+    active = r - b
+    te = float(np.std(active, ddof=1) * np.sqrt(periods_per_year))
+    ir = float(np.mean(active) * periods_per_year / te) if te > 0 else nan
+    return {"alpha": alpha, "beta": beta, "tracking_error": te, "information_ratio": ir}
+
+
 def summary_frame(results: dict[str, pd.Series]) -> pd.DataFrame:
     """One row of ``summarize`` per named return series (handy for strategy vs benchmark tables)."""
     return pd.DataFrame({name: summarize(r) for name, r in results.items()}).T

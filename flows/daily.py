@@ -15,6 +15,8 @@ from infra.strategy_registry import enabled_strategies
 from tasks.research import load_strategy
 from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
+from flows.run_names import artifact_key, daily_name
+from tasks.daily_report import write_daily_report
 from tasks.portfolio import portfolio_steps  # portfolio steps
 
 
@@ -24,7 +26,7 @@ def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
     return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
 
 
-@flow(name="daily", log_prints=True, **FAILURE_HOOKS)
+@flow(name="daily", flow_run_name=daily_name, log_prints=True, **FAILURE_HOOKS)
 def daily(as_of: dt.date | None = None) -> dict:
     """Run the day's steps for `as_of` (default: the last completed session). Non-sessions are skipped."""
     logger = get_run_logger()
@@ -41,8 +43,12 @@ def daily(as_of: dt.date | None = None) -> dict:
     # strategy signals: one decide-<name> step per enabled strategy of config/strategies.yaml
     summary["signals"] = strategy_steps(day)
 
+    # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
+    summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
+
     record_run(app_engine(), "daily", day, "completed")
-    create_markdown_artifact(key="daily-summary", markdown=_markdown(summary), description=f"daily {day}")
+    create_markdown_artifact(key=artifact_key("daily-summary", day), markdown=_markdown(summary),
+                             description=f"daily {day}")
     return summary
 
 
@@ -58,6 +64,8 @@ def strategy_steps(day: dt.date) -> list[dict]:
 
 def _markdown(summary: dict) -> str:
     lines = [f"# Daily run {summary['as_of']}", ""]
+    if summary.get("report"):
+        lines += [f"Fund report: [{summary['report']}](file://{summary['report']})", ""]
     rows = summary.get("market_data", {}).get("rows", {})
     written = summary.get("market_data", {}).get("written", {})
     lines += ["| data | rows | new or changed |", "|---|---|---|"]

@@ -36,6 +36,12 @@ def _as_of(flow_run) -> dt.date:
         return start.date()
 
 
+def _reason(detail: str, limit: int = 120) -> str:
+    """The first line of the state message, short enough for an SMS or a chat title."""
+    first = (detail.strip().splitlines() or ["no message"])[0]
+    return first if len(first) <= limit else first[: limit - 3] + "..."
+
+
 def failure_alert(flow, flow_run, state) -> Alert:
     kind = state.type.value.lower() if getattr(state, "type", None) is not None else "failed"
     detail = redact_text(str(getattr(state, "message", "") or "no message"), _secrets())[:1000]
@@ -45,7 +51,7 @@ def failure_alert(flow, flow_run, state) -> Alert:
         kind=f"flow_{kind}",
         severity="critical",
         dedup_key=f"flow-run:{flow_run.id}:{kind}",
-        title=f"quantops: flow {name} {kind}",
+        title=f"quantops: {getattr(flow_run, 'name', None) or name} {kind}: {_reason(detail)}",
         message=f"Flow {name} run {getattr(flow_run, 'name', flow_run.id)} ended {state.name}: {detail}",
         numbers={"flow_run_id": str(flow_run.id), "state": state.name},
     )

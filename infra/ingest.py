@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, insert
 
-from domain.errors import InputError
+from domain.errors import DataRejected, InputError
 from infra.db.models.market import IngestLog, QuarantinedRow
 from infra.market_store import STORES, bars_before
 from infra.readers import READERS
@@ -84,7 +84,7 @@ def ingest_file(
     if violations and not quarantine:
         message = violations.summary(str(path))
         _log(engine, path, digest, kind, "rejected", rows=len(frame), error=message)
-        raise InputError(message)
+        raise DataRejected(message)
     good = frame.drop(index=violations.lines) if violations else frame
     with engine.begin() as conn:
         written = STORES[kind](conn, good, source or f"file:{path.name}")

@@ -349,6 +349,24 @@ def list_alerts(engine: Engine, as_of: dt.date | None = None, statuses: Sequence
         return [_stored(r) for r in session.scalars(stmt)]
 
 
+def find_alerts(engine: Engine, *, start: dt.date | None = None, end: dt.date | None = None,
+                severities: Sequence[str] | None = None,
+                strategy: str | None = None) -> list[tuple[StoredAlert, str | None]]:
+    """Alerts in [start, end] of the given severities, each with its strategy (of its position, or the
+    `strategy` its payload names; None for fund-level alerts such as drawdown). `strategy` filters on it."""
+    stmt = (select(AlertRow, PositionRow.strategy).outerjoin(PositionRow, AlertRow.position_id == PositionRow.id)
+            .order_by(AlertRow.as_of, AlertRow.id))
+    if start is not None:
+        stmt = stmt.where(AlertRow.as_of >= start)
+    if end is not None:
+        stmt = stmt.where(AlertRow.as_of <= end)
+    if severities:
+        stmt = stmt.where(AlertRow.severity.in_(list(severities)))
+    with Session(engine) as session:
+        found = [(_stored(row), owner or (row.payload or {}).get("strategy")) for row, owner in session.execute(stmt)]
+    return [(a, s) for a, s in found if strategy is None or s == strategy]
+
+
 def deliveries(engine: Engine, alert_ids: Sequence[int] | None = None) -> list[AlertDeliveryRow]:
     stmt = select(AlertDeliveryRow).order_by(AlertDeliveryRow.id)
     if alert_ids is not None:
@@ -400,15 +418,18 @@ def finish_delivery(engine: Engine, alert_id: int, target_key: str, ok: bool, er
         )
 
 
-def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str]) -> str:
-    """Alert status from its deliveries to the targets that want it: sent when all are done."""
+def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str], any_targets: bool = True) -> str:
+    """Alert status from its deliveries to the targets that want it: sent when all are done.
+
+    With no target configured at all the run says so once, loudly; each alert is only `no_target`."""
     with engine.begin() as conn:
         rows = conn.execute(select(AlertDeliveryRow.target_key, AlertDeliveryRow.status, AlertDeliveryRow.last_error)
                             .where(AlertDeliveryRow.alert_id == alert_id)).all()
         by_target = {r.target_key: r for r in rows}
         wanted = [by_target.get(k) for k in target_keys]
         if not target_keys:
-            status, error = "no_target", "no alert target wants this severity (QUANTOPS_ALERT_URLS)"
+            status = "no_target"
+            error = "no alert target wants this severity (QUANTOPS_ALERT_URLS)" if any_targets else None
         elif all(r is not None and r.status in ("sent", "uncertain") for r in wanted):
             status, error = "sent", None
         elif all(r is not None and r.status in ("sent", "uncertain", "gave_up") for r in wanted):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from domain.errors import InputError
+from domain.errors import DataRejected, InputError
 from infra.schemas import PRIOR_BARS, SCHEMAS, VALIDATION_DAY, rule_text
 
 MAX_LISTED = 5
@@ -57,7 +57,7 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
     frame_level = cases[cases["index"].isna()]
     if not frame_level.empty:
         first = frame_level.iloc[0]
-        raise InputError(f"{source}: {rule_text(first['check'], first['column'])} ({first['failure_case']})")
+        raise DataRejected(f"{source}: {rule_text(first['check'], first['column'])} ({first['failure_case']})")
     table = pd.DataFrame(
         {
             "line": row_level["index"].astype("int64").to_numpy(),

@@ -255,9 +255,14 @@ def deliver(engine, notifier: Notifier, keys: list[str] | None = None) -> dict:
             result = notifier.send(target, alert.title, alert.message, alert.severity)
             store.finish_delivery(engine, alert.id, target.key, result.ok, result.error, MAX_DELIVERY_ATTEMPTS)
             counts["sent" if result.ok else "failed"] += 1
-        store.settle_alert(engine, alert.id, [t.key for t in targets])
+        store.settle_alert(engine, alert.id, [t.key for t in targets], any_targets=bool(notifier.targets))
         counts["alerts"] += 1
     return counts
+
+
+NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: QUANTOPS_ALERT_URLS is empty; alerts are stored (`quantops alerts "
+              "list`, {n} waiting this run) but reach no one. Set it (README, Alerts) and check with "
+              "`quantops status --send-test`.")
 
 
 @task(name="send-pending-alerts", cache_policy=NO_CACHE, **TRANSIENT)
@@ -267,6 +272,9 @@ def send_pending_alerts() -> dict:
     notifier = Notifier(get_settings().alert_url_list)
     counts = deliver(app_engine(), notifier)
     logger = get_run_logger()
+    if not notifier.targets:
+        logger.warning(NO_TARGETS.format(n=counts["alerts"]))  # once a run, not once an alert
+        return counts
     logger.info("alerts: %d delivery(ies) sent, %d failed (to retry next run)", counts["sent"], counts["failed"])
     if counts["failed"]:
         logger.warning("%d alert delivery(ies) failed; see `quantops alerts list`", counts["failed"])
@@ -359,10 +367,12 @@ def publish_report(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: li
                   for a in sorted(alerts, key=lambda a: -severity_rank(a.severity))[:50]]
     lines += ["", f"Deliveries this run: {delivery.get('sent', 0)} sent, {delivery.get('failed', 0)} failed."]
     markdown = "\n".join(lines)
-    create_markdown_artifact(key="portfolio-report", markdown=markdown, description=f"portfolio {as_of}")
+    # Keyed per session: the artifacts page lists each session, not whichever one a backfill wrote last.
+    day = as_of.isoformat()
+    create_markdown_artifact(key=f"portfolio-report-{day}", markdown=markdown, description=f"portfolio {as_of}")
     rows = _position_rows(marks, alerts)
     if rows:
-        create_table_artifact(key="portfolio-positions", table=rows, description=f"open positions {as_of}")
+        create_table_artifact(key=f"portfolio-positions-{day}", table=rows, description=f"open positions {as_of}")
     return markdown
 
 

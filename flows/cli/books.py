@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import typer
 from rich.table import Table
 
 from domain.errors import InputError
-from flows.cli.render import make_console, parse_date
+from flows.cli.render import CSV_OPTION, JSON_OPTION, Column, make_console, output_format, parse_date, show
 
-# piped or captured output (the desk's scripts, tests) keeps whole rows instead of rich's 80 columns
-console = make_console(width=None if sys.stdout.isatty() else 160)
+console = make_console()
 orders_app = typer.Typer(help="Orders of the strategies' books for the next session; record actual fills.",
                          invoke_without_command=True)
 
@@ -21,12 +19,21 @@ def _fmt(value, spec: str = ",.2f") -> str:
     return "" if value is None or value != value else format(value, spec)
 
 
+ORDER_COLUMNS = [
+    Column("id", kind="int"), Column("strategy"), Column("instrument"), Column("side"),
+    Column("quantity", kind="ratio"), Column("reference_price", "ref. price", kind="price"),
+    Column("notional", kind="money"), Column("timing"), Column("status", "paper"),
+    Column("actual_price", "actual price", kind="price"), Column("actual_quantity", "actual qty", kind="ratio"),
+]
+
+
 @orders_app.callback()
 def orders_command(
     ctx: typer.Context,
     date: str | None = typer.Option(None, "--date", help="Close the orders were decided at (default: the last)."),
     strategy: str | None = typer.Option(None, "--strategy", help="Only this strategy's orders."),
-    csv: bool = typer.Option(False, "--csv", help="Print CSV (for the desk's order tool) instead of a table."),
+    as_json: bool = JSON_OPTION,
+    as_csv: bool = CSV_OPTION,
 ) -> None:
     """Print the orders the desk must place for the session after --date."""
     if ctx.invoked_subcommand is not None:
@@ -34,26 +41,22 @@ def orders_command(
     from infra.book_store import last_book_day, orders_on
     from infra.db.engine import app_engine
 
+    fmt = output_format(as_json, as_csv)
     engine = app_engine()
     day = parse_date(date, "--date") or last_book_day(engine)
     if day is None:
-        console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
+        if fmt == "table":
+            console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
+        else:
+            show([], ORDER_COLUMNS, title="", fmt=fmt)
         return
     frame = orders_on(engine, day, strategy)
-    if csv:
-        frame.drop(columns=["weight_change"]).to_csv(sys.stdout, index=False, float_format="%.6f")
-        return
-    if frame.empty:
+    if frame.empty and fmt == "table":
         console.print(f"no orders decided at the close of {day}")
         return
-    table = Table(title=f"orders decided at the close of {day} (for the next session)")
-    for col in ("id", "strategy", "instrument", "side", "quantity", "ref. price", "notional", "timing", "paper",
-                "actual price", "actual qty"):
-        table.add_column(col, justify="right" if col not in ("strategy", "instrument", "side", "timing") else "left")
-    for r in frame.itertuples():
-        table.add_row(str(r.id), r.strategy, r.instrument, r.side, _fmt(r.quantity), _fmt(r.reference_price),
-                      _fmt(r.notional), r.timing, r.status, _fmt(r.actual_price), _fmt(r.actual_quantity))
-    console.print(table)
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict("records")]  # NaN -> None
+    show(rows, ORDER_COLUMNS, title=f"orders decided at the close of {day} (for the next session)", fmt=fmt,
+         console=console)
 
 
 @orders_app.command("fill")
@@ -73,16 +76,37 @@ def orders_fill(
                   f"{row.actual_price:,.4f} (paper reference {row.reference_price:,.4f}, {slip:+.1f} bps against us)")
 
 
+def _fund_view(engine, day) -> None:
+    from infra.book_store import fund_view
+
+    frame = fund_view(engine, day)
+    if frame.empty:
+        console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
+        return
+    table = Table(title="strategy books (the fund's NAV counts the books past the paper stage)")
+    for col in ("strategy", "as of", "stage", "capital", "equity", "P&L last day", "drawdown", "in fund NAV"):
+        table.add_column(col, justify="left" if col in ("strategy", "stage") else "right")
+    for r in frame.itertuples():
+        table.add_row(r.strategy, str(r.as_of), r.stage, _fmt(r.capital), _fmt(r.equity), _fmt(r.pnl, "+,.2f"),
+                      f"{100 * r.drawdown:.2f}%", "yes" if r.in_fund_nav else "no (paper)")
+    console.print(table)
+    counted = frame.loc[frame["in_fund_nav"], "equity"].sum()
+    console.print(f"books in the fund's NAV: {counted:,.2f}; paper books: {frame.loc[~frame['in_fund_nav'], 'equity'].sum():,.2f}")
+
+
 def book_command(
-    strategy: str = typer.Option(..., "--strategy", help="Strategy whose book to show."),
+    strategy: str | None = typer.Option(None, "--strategy", help="Strategy whose book to show (default: all)."),
     date: str | None = typer.Option(None, "--date", help="Book after this close (default: the last)."),
     days: int = typer.Option(10, "--days", help="Daily NAV/P&L rows to show."),
 ) -> None:
-    """Positions, NAV and P&L of a strategy's (paper) book."""
+    """Positions, NAV and P&L of a strategy's (paper) book; without --strategy, every book's latest day."""
     from infra.book_store import book_days, book_positions
     from infra.db.engine import app_engine
 
     engine = app_engine()
+    if strategy is None:
+        _fund_view(engine, parse_date(date, "--date"))
+        return
     history = book_days(engine, strategy)
     if history.empty:
         raise InputError(f"--strategy: {strategy!r} has no stored book (run `quantops daily` first)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from flows.cli.errors import exit_code_for
 from flows.cli.render import database_label, make_console
 from infra.settings import get_settings
 
@@ -36,19 +37,20 @@ def _ingest(kind: str, files: list[Path], quarantine: bool, **options) -> None:
 
     engine = app_engine()
     upgrade(get_settings().resolved_database_url)
-    failures = 0
+    codes = []
     for path in files:
         try:
             report = ingest_file(engine, kind, path, today=dt.date.today(), quarantine=quarantine, **options)
         except InputError as exc:
-            failures += 1
+            codes.append(exit_code_for(exc))
             errors.print(f"error: {exc}")
             continue
         console.print(report.describe(), soft_wrap=True, highlight=False)
         if report.quarantined:
             console.print(f"  {report.quarantined} bad row(s) kept in the quarantine table", highlight=False)
-    if failures:
-        raise typer.Exit(code=1)
+    if codes:
+        # Data rejected (3) when any file broke a rule, else bad input (2, e.g. file not found).
+        raise typer.Exit(code=max(codes))
 
 
 QUARANTINE = typer.Option(False, "--quarantine", help="Load the good rows; keep each bad row and its rule aside.")

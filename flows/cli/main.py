@@ -20,6 +20,8 @@ from flows.cli.errors import OneLineErrors
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("flows.cli.runs", "demo_command",
              "Create the embedded database, load the bundled sample and backfill its last 20 sessions."),
+    "status": ("flows.cli.status", "status_command",
+               "Is everything in order? Database, sessions, data, alerts, Prefect, models, config (exit 1 if not)."),
     "db": ("flows.cli.data", "db_app", "Application database."),
     "ingest": ("flows.cli.data", "ingest_app",
                "Validate and load vendor files (a file with any bad row writes nothing)."),
@@ -45,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("flows.cli.research", "report_command",
                "HTML tearsheet of the latest stored walk-forward run (and the same as a Prefect artifact)."),
     "models": ("flows.cli.research", "models_app", "Trained models: list them, promote one by hand."),
+    "folds": ("flows.cli.research", "folds_command",
+              "Per-fold out-of-sample metrics of the latest stored walk-forward run (each fold's own return)."),
     "serve": ("flows.cli.runs", "serve_command",
               "Serve the deployments (daily 18:30 New York, backfill, quarterly retrain) to a Prefect server."),
 }

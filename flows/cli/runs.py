@@ -26,6 +26,27 @@ def upgrade(url: str) -> str:
     return migrate(url)
 
 
+def run_flow(flow_fn, label: str, **parameters):
+    """Run a flow; a run that fails is one line and exit code 5 (RunFailed), not a traceback.
+
+    Bad input (QuantopsError) and database errors pass through to their own exit codes.
+    """
+    import sys
+
+    from domain.errors import QuantopsError, RunFailed
+
+    try:
+        return flow_fn(**parameters)
+    except QuantopsError:
+        raise
+    except Exception as exc:
+        sa = sys.modules.get("sqlalchemy.exc")
+        if sa is not None and isinstance(exc, sa.OperationalError | sa.ProgrammingError):
+            raise
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        raise RunFailed(f"{label} failed: {exc.__class__.__name__}: {first} (see the run in the Prefect UI)") from exc
+
+
 def run_backfill(start: dt.date, end: dt.date, resume: bool) -> dict:
     from domain.calendar import sessions_between
     from flows.backfill import backfill
@@ -35,7 +56,7 @@ def run_backfill(start: dt.date, end: dt.date, resume: bool) -> dict:
     with _progress() as progress:
         bar = progress.add_task(f"backfill {start}..{end}", total=total)
         with progress_listener(lambda day, status: progress.update(bar, advance=1, description=f"{day} {status}")):
-            return backfill(start=start, end=end, resume=resume)
+            return run_flow(backfill, f"backfill {start}..{end}", start=start, end=end, resume=resume)
 
 
 def daily_command(date: str | None = typer.Option(None, "--date", help="Session to run (default: the last completed one).")) -> None:
@@ -43,7 +64,8 @@ def daily_command(date: str | None = typer.Option(None, "--date", help="Session 
     from flows.daily import daily
 
     upgrade(get_settings().resolved_database_url)
-    result = daily(as_of=parse_date(date, "--date"))
+    day = parse_date(date, "--date")
+    result = run_flow(daily, f"daily {day or 'last session'}", as_of=day)
     console.print(f"daily {result['as_of']}: {result['status']}", highlight=False)
 
 

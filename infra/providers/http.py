@@ -16,13 +16,13 @@ from typing import TypeVar
 
 import httpx
 
-from domain.errors import QuantopsError
+from domain.errors import ServiceDown
 
 T = TypeVar("T")
 USER_AGENT = "quantops/0.1 (+https://github.com/; end-of-day research)"
 
 
-class ProviderError(QuantopsError):
+class ProviderError(ServiceDown):
     """A vendor did not deliver (after the retries): names the provider and the series, never a key."""
 
 

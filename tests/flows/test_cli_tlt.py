@@ -100,7 +100,7 @@ def test_market_evaluate_from_a_vendor_chain(calibration: Path, tmp_path: Path):
     assert "market-priced" in result.output and "2025-02-13" in result.output
     empty = runner.invoke(app, ["tlt", "market-evaluate", "--calibration", str(calibration), "--options",
                                 str(chain), "--min-dte", "60", "--max-dte", "90"])
-    assert empty.exit_code == 1 and "no usable spreads" in empty.output
+    assert empty.exit_code == 2 and "no usable spreads" in empty.output
 
 
 @pytest.mark.parametrize("args, message", [
@@ -113,7 +113,7 @@ def test_market_evaluate_from_a_vendor_chain(calibration: Path, tmp_path: Path):
 def test_bad_input_is_one_line_and_non_zero(args, message, calibration: Path):
     args = [str(calibration) if a == "CAL" else a for a in args]
     result = runner.invoke(app, ["tlt", *args])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
 
@@ -122,11 +122,11 @@ def test_calibrate_refuses_missing_columns_and_bad_prices(tmp_path: Path, histor
     frame = pd.read_csv(history_csv)
     frame.drop(columns=["yield_30y"]).to_csv(tmp_path / "a.csv", index=False)
     result = runner.invoke(app, ["tlt", "calibrate", "--data", str(tmp_path / "a.csv")])
-    assert result.exit_code == 1 and "missing column(s) yield_30y" in result.output
+    assert result.exit_code == 2 and "missing column(s) yield_30y" in result.output
     frame.assign(tlt_close=-frame["tlt_close"]).to_csv(tmp_path / "b.csv", index=False)
     result = runner.invoke(app, ["tlt", "calibrate", "--data", str(tmp_path / "b.csv")])
-    assert result.exit_code == 1 and "non-positive" in result.output
+    assert result.exit_code == 2 and "non-positive" in result.output
     frame.head(20).to_csv(tmp_path / "c.csv", index=False)
     result = runner.invoke(app, ["tlt", "calibrate", "--data", str(tmp_path / "c.csv"), "--output",
                                  str(tmp_path / "c.json")])
-    assert result.exit_code == 1 and "usable observations" in result.output
+    assert result.exit_code == 2 and "usable observations" in result.output

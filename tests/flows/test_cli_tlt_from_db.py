@@ -47,5 +47,5 @@ def test_calibrate_from_empty_db_is_one_line(app_env, tmp_path):
     from flows.cli.main import app
 
     result = CliRunner().invoke(app, ["tlt", "calibrate", "--from-db", "--output", str(tmp_path / "x.json")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output and result.output.strip().count("\n") == 0

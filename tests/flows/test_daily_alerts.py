@@ -157,7 +157,8 @@ def test_a_bad_quotes_file_writes_nothing_and_the_failure_alerts(book, short_tmp
         assert state.is_failed()
         assert len(rx.received) == 1
         alert = rx.received[0]
-    assert alert["title"] == "quantops: flow daily failed" and alert["type"] == "failure"
+    assert alert["title"].startswith("quantops: daily-2025-01-13 failed: ") and alert["type"] == "failure"
+    assert "rejected" in alert["title"]  # the reason, not just "failed"
     assert "TLT_2025-01-13.csv" in alert["message"]
     with engine.connect() as c:
         for table in (OptionQuote, DailyBar, MarkRow, DailyNavRow):

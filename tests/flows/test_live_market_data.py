@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from flows.cli.errors import EXIT_SERVICE_DOWN
 from flows.cli.main import app
 from flows.daily import daily
 from flows.market_data import market_data
@@ -156,7 +157,7 @@ def test_data_fetch_failure_is_one_line_naming_provider_and_series(app_env, vend
     vendors.serve("/tiingo/spy/prices", lambda q: Reply(500, b"oops"))
     result = CliRunner().invoke(app, ["data", "fetch", "--kind", "bars", "--start", "2024-07-01", "--end",
                                       "2024-07-02", "--symbols", "SPY"])
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_SERVICE_DOWN  # a vendor that does not deliver is an outside service down
     assert result.output.strip().splitlines()[-1] == "error: tiingo SPY: HTTP 500 after 2 attempt(s)"
     vendors.serve("/tiingo/spy/prices", lambda q: json_reply({"detail": "Invalid token."}, 401))
     result = CliRunner().invoke(app, ["data", "fetch", "--kind", "bars", "--start", "2024-07-01", "--end",

@@ -112,7 +112,7 @@ def test_cli_walk_forward_prints_calmar_and_report_embeds_plots(research_db, tmp
     report = runner.invoke(app, ["report", "--strategy", "vol_regime", "--output", str(out)])
     assert report.exit_code == 0, report.output
     html = out.read_text()
-    assert html.count("<img") == 5 and "Folds" in html and "2023-07-03" in html
+    assert html.count("<svg") == 2 and "Walk-forward folds" in html and "2023-07-03" in html
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

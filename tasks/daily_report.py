@@ -1,0 +1,133 @@
+"""The daily fund report task: gather the day's state through infra, write the HTML, link it as an artifact.
+
+The file goes to QUANTOPS_HOME/reports/daily-YYYY-MM-DD.html (one a session: a rerun replaces it) and
+the run's artifact `daily-report-YYYY-MM-DD` links to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+
+from domain.calendar import next_session, sessions_between
+from domain.portfolio.positions import SpreadPosition
+from domain.risk.params import RiskParams
+from infra import portfolio_store as store
+from infra.db.engine import app_engine
+from infra.model_store import code_version
+from infra.notifications import Notifier
+from infra.reporting.daily_report import DailyReport, render_daily_report
+from infra.research_store import load_signals
+from infra.settings import get_settings
+from infra.strategy_config import load_strategy_config
+
+NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: alerts are stored but reach no one. Set QUANTOPS_ALERT_URLS "
+              "(see the README, Alerts).")
+
+
+def report_path(as_of: dt.date) -> Path:
+    return get_settings().home / "reports" / f"daily-{as_of.isoformat()}.html"
+
+
+def _exit_distances(p, mark, risk: RiskParams, as_of: dt.date) -> str:
+    if mark is None:
+        return "not marked: exit rules cannot be checked"
+    if isinstance(p, SpreadPosition):
+        profit = mark.unrealized_pnl / p.max_profit if p.max_profit else float("nan")
+        value_to_credit = mark.price / p.entry_credit if p.entry_credit else float("nan")
+        dte = mark.dte if mark.dte is not None else (p.expiration - as_of).days
+        return (f"profit {profit:.0%} of max (target {risk.profit_target_pct:.0%}); value {value_to_credit:.2f}x "
+                f"credit (loss limit {risk.loss_limit_multiple:g}x); {dte} days to expiry "
+                f"(close at {risk.dte_threshold})")
+    direction = 1.0 if p.quantity >= 0 else -1.0
+    move = direction * (mark.price / p.entry_price - 1.0)
+    held = max(len(sessions_between(p.opened, as_of)) - 1, 0)
+    return (f"return {move:+.1%} (stop at -{risk.stop_loss_pct:.0%}); held {held} of "
+            f"{risk.time_stop_sessions} sessions")
+
+
+def _describe(p) -> tuple[str, float]:
+    if isinstance(p, SpreadPosition):
+        return (f"{p.underlying} {p.option_type} {p.short_leg.strike:g}/{p.long_leg.strike:g} {p.expiration} "
+                f"x{p.contracts}", p.entry_credit)
+    return f"{p.symbol} {p.quantity:+g}", p.entry_price
+
+
+def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
+    """Orders of the strategies' books decided at this close, and each signal's target for the next session."""
+    from infra.book_store import orders_on
+
+    rows = [{"strategy": r.strategy, "instrument": r.instrument,
+             "order": f"{r.side} {abs(r.quantity):,.2f} (ref. {r.reference_price:,.2f}, notional {r.notional:,.2f})",
+             "detail": f"{r.timing}, {r.status}"} for r in orders_on(engine, as_of).itertuples()]
+    for strategy in strategies:
+        signals = load_signals(engine, strategy, as_of)
+        if signals.empty:
+            continue
+        last = signals.iloc[-1]
+        if pd.Timestamp(last["as_of"]).date() != as_of:
+            continue
+        rows.append({"strategy": strategy, "instrument": "QQQ" if strategy == "vol_regime" else "",
+                     "order": f"target exposure {float(last['target_exposure']):.1%} of capital",
+                     "detail": f"filters: {last['active_filters']}"})
+    return rows
+
+
+def gather(as_of: dt.date, strategies: list[str]) -> DailyReport:
+    engine = app_engine()
+    risk = load_strategy_config("risk", RiskParams)
+    history = [r for r in store.nav_history(engine, 100_000) if r.date <= as_of]
+    nav = pd.DataFrame({"nav": [r.nav for r in history], "drawdown": [r.drawdown for r in history]},
+                       index=pd.to_datetime([r.date for r in history]))
+    everything = [p for p in store.list_positions(engine) if p.opened <= as_of]
+    open_ = [p for p in everything if p.exit is None or p.exit.date > as_of]
+    marks = {m.position_id: m for m in store.marks_on(engine, as_of)}
+    pnl: dict[str, dict] = {}
+    for p in everything:
+        row = pnl.setdefault(p.strategy, {"strategy": p.strategy, "open": 0, "realized": 0.0, "unrealized": 0.0})
+        if p.exit is not None and p.exit.date <= as_of:
+            row["realized"] += p.pnl_at(p.exit.price)
+        elif p in open_:
+            row["open"] += 1
+            row["unrealized"] += marks[p.id].unrealized_pnl if p.id in marks else 0.0
+    for row in pnl.values():
+        row["total"] = row["realized"] + row["unrealized"]
+    positions = []
+    for p in open_:
+        what, entry = _describe(p)
+        m = marks.get(p.id)
+        positions.append({"id": p.id, "strategy": p.strategy, "position": what, "opened": p.opened,
+                          "entry": f"{entry:,.2f}", "mark": f"{m.price:,.2f}" if m else None,
+                          "source": m.source if m else "not marked", "pnl": m.unrealized_pnl if m else None,
+                          "exits": _exit_distances(p, m, risk, as_of)})
+    alerts = [{"severity": a.severity, "strategy": owner, "kind": a.kind, "title": a.title, "status": a.status}
+              for a, owner in store.find_alerts(engine, start=as_of, end=as_of)]
+    warnings = [] if Notifier(get_settings().alert_url_list).targets else [NO_TARGETS]
+    return DailyReport(as_of=as_of, next_session=next_session(as_of), nav=nav,
+                       strategy_pnl=sorted(pnl.values(), key=lambda r: r["strategy"]), positions=positions,
+                       alerts=alerts, orders=_orders(engine, as_of, strategies), warnings=warnings,
+                       provenance={"session": as_of, "code version": code_version(),
+                                   "made at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
+
+
+@task(name="write-daily-report", cache_policy=NO_CACHE)
+def write_daily_report(as_of: dt.date, strategies: list[str]) -> str:
+    """Write the day's HTML report and link it from the artifact `daily-report-<session>`; returns the path."""
+    path = report_path(as_of)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report = gather(as_of, strategies)
+    path.write_text(render_daily_report(report), encoding="utf-8")
+    create_markdown_artifact(
+        key=f"daily-report-{as_of.isoformat()}",
+        markdown=(f"# Daily fund report {as_of}\n\n[Open the report]({path.as_uri()})\n\n`{path}`\n\n"
+                  f"{len(report.positions)} open position(s), {len(report.alerts)} alert(s), "
+                  f"{len(report.orders)} order(s) for {report.next_session}."
+                  + "".join(f"\n\n**{w}**" for w in report.warnings)),
+        description=f"daily fund report {as_of}",
+    )
+    return str(path)
