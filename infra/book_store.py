@@ -46,7 +46,8 @@ def load_book(engine: Engine, strategy: str, before: dt.date) -> Book | None:
     )
     return Book(capital=day.capital, as_of=pd.Timestamp(day.as_of), positions=positions, equity=day.equity,
                 peak=day.peak, pending_cost=day.pending_cost, stopped_sessions=day.stopped_sessions,
-                level=day.level, gross_return=day.gross_return, cost=day.cost)
+                level=day.level, gross_return=day.gross_return, cost=day.cost,
+                session_drawdown=day.drawdown)
 
 
 def _rules_json(rules: Rules) -> dict:
@@ -63,7 +64,7 @@ def save_step(engine: Engine, *, strategy: str, stage: str, before: Book, after:
             s.execute(delete(model).where(model.strategy == strategy, column == day))
         s.add(BookDayRow(strategy=strategy, as_of=day, stage=stage, capital=after.capital, equity=after.equity,
                          pnl=after.equity - before.equity, net_return=after.equity / before.equity - 1.0,
-                         gross_return=after.gross_return, cost=after.cost, drawdown=after.drawdown,
+                         gross_return=after.gross_return, cost=after.cost, drawdown=after.session_drawdown,
                          peak=after.peak, pending_cost=after.pending_cost,
                          stopped_sessions=after.stopped_sessions, level=after.level,
                          filters=active_filters(after.flags), rules=_rules_json(rules)))
@@ -200,3 +201,21 @@ def last_book_day(engine: Engine) -> dt.date | None:
 
     with Session(engine) as s:
         return s.scalar(select(func.max(BookDayRow.as_of)))
+
+
+def fund_view(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every strategy's latest book on or before ``as_of``: equity, P&L of its last day, and whether it
+    counts in the fund's NAV (stage other than paper: the hook issue 18's stages build on)."""
+    from sqlalchemy import func
+
+    last = select(BookDayRow.strategy, func.max(BookDayRow.as_of).label("as_of")).group_by(BookDayRow.strategy)
+    if as_of is not None:
+        last = last.where(BookDayRow.as_of <= as_of)
+    last = last.subquery()
+    stmt = select(BookDayRow).join(last, (BookDayRow.strategy == last.c.strategy) & (BookDayRow.as_of == last.c.as_of))
+    with Session(engine) as s:
+        rows = s.scalars(stmt.order_by(BookDayRow.strategy)).all()
+    cols = ["strategy", "as_of", "stage", "capital", "equity", "pnl", "drawdown", "in_fund_nav"]
+    return pd.DataFrame([{"strategy": r.strategy, "as_of": r.as_of, "stage": r.stage, "capital": r.capital,
+                          "equity": r.equity, "pnl": r.pnl, "drawdown": r.drawdown,
+                          "in_fund_nav": r.stage != "paper"} for r in rows], columns=cols)

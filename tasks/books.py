@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
 from sqlalchemy import Engine
@@ -66,6 +65,10 @@ def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, 
     logger = get_run_logger()
     if targets is None:
         return {"strategy": name, "status": "no targets"}
+    if not isinstance(rules, Rules):
+        logger.warning("%s: rules() returned a %s, not domain.book.Rules: its book is not stepped", name,
+                       type(rules).__name__)
+        return {"strategy": name, "status": "rules are not domain.book.Rules"}
     if targets.kind not in books.book.STEPPABLE_KINDS:
         logger.info("%s: targets of kind %s have no book step yet", name, targets.kind)
         return {"strategy": name, "status": f"no book step for {targets.kind}"}
@@ -81,4 +84,3 @@ def step_book_task(name: str):
     return step_book.with_options(name=f"step-book-{name}", task_run_name=f"step-book-{name}")
 
 
-__all__ = ["run_step", "step_book", "step_book_task", "step_prices", "np"]

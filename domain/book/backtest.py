@@ -31,7 +31,7 @@ class BookResult:
     rules: Rules
     book: Book
     _fills: list = field(default_factory=list, repr=False)
-    _prices: tuple = field(default=(), repr=False)
+    _close: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rearm(self) -> str:
@@ -50,8 +50,7 @@ class BookResult:
         instruments = list(self.exposures.columns)
         out: list[Fill] = []
         for t, session in self._fills:
-            close, open_ = self._prices[0][t], (self._prices[1][t] if self._prices[1] is not None else None)
-            out += fills_of(session, instruments, self.frame.index[t], open_, close, self.rules)
+            out += fills_of(session, instruments, self.frame.index[t], self._close[t], self.rules)
         return out
 
     def filter_days(self) -> pd.DataFrame:
@@ -115,7 +114,7 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
     final = book_from_state(start, state, columns, index[-1]) if n else start
     return BookResult(frame=frame, exposures=pd.DataFrame(exposures, index=index, columns=columns),
                       held=pd.DataFrame(held, index=index, columns=columns), events=events, rules=rules,
-                      book=final, _fills=fills, _prices=(c, o))
+                      book=final, _fills=fills, _close=c)
 
 
 __all__ = ["BookResult", "run_book", "active_filters"]

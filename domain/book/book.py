@@ -70,6 +70,7 @@ class Book:
     gross_return: float = 0.0  # of the session that produced this book
     cost: float = 0.0
     flags: int = 0
+    session_drawdown: float = 0.0  # the drawdown the throttle saw at that close (before any re-arm)
 
     def __post_init__(self) -> None:
         if not self.capital > 0:
@@ -85,9 +86,11 @@ class Book:
         return self.equity / self.peak - 1.0
 
     @property
-    def weights(self) -> pd.Series:
-        """Weights decided at the last close (what the book holds, or will hold after the next open)."""
-        return self.positions["pending"]
+    def weights(self) -> dict[str, float]:
+        """Weights decided at the last close (what the book holds, or will hold after the next open), of
+        the instruments not flat: what a strategy's ``decide`` reads as its book."""
+        p = self.positions["pending"]
+        return {str(k): float(v) for k, v in p[p != 0].items()}
 
     def open_positions(self) -> pd.DataFrame:
         p = self.positions
@@ -125,11 +128,11 @@ def _column(prices: pd.DataFrame, name: str, instruments: list[str], required: b
     return prices[name].reindex(instruments).to_numpy(dtype=float)
 
 
-def fills_of(session: Session, instruments: list[str], date: pd.Timestamp, open_: np.ndarray | None,
-             close: np.ndarray, rules: Rules) -> list[Fill]:
+def fills_of(session: Session, instruments: list[str], date: pd.Timestamp, close: np.ndarray,
+             rules: Rules) -> list[Fill]:
     """The session's fills (at the open, then at the close), in instrument order."""
     out = []
-    for timing, delta, equity, price in (("open", session.open_fill, session.open_fill_equity, open_),
+    for timing, delta, equity, price in (("open", session.open_fill, session.open_fill_equity, session.open_price),
                                          ("close", session.close_fill, session.close_fill_equity, close)):
         if delta is None:
             continue
@@ -184,11 +187,12 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
     target = np.array([wanted.get(name, 0.0) for name in instruments])
     previous_level = book.level
     session = advance(state, target, close, open_, adv, rules, day=_day(date))
-    fills = fills_of(session, instruments, date, open_, close, rules)
+    fills = fills_of(session, instruments, date, close, rules)
     events = [Event(date, "missing_price", name) for name in missing]
     events += events_of(session, instruments, date, rules, previous_level)
     after = book_from_state(book, state, instruments, date)
-    return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags), fills, events
+    return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags,
+                   session_drawdown=session.drawdown), fills, events
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class Session:
     close_fill_equity: float
     open_fill: np.ndarray | None = None
     open_fill_equity: float = 0.0
+    open_price: np.ndarray | None = None  # the prices the open fills used
     new_level: bool = False
     notes: dict = field(default_factory=dict)
 
@@ -134,6 +135,9 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
         cost = state.pending_cost
         state.equity *= 1.0 + (gross - cost)
     else:
+        # no open print (halted, missing bar): the pending orders fill at the last close, no overnight move
+        open_ = np.where(np.isfinite(open_), open_, state.last_close)
+        session["open_price"] = open_
         on = _nz(open_ / state.last_close - 1.0)
         intraday = _nz(close / open_ - 1.0)
         eq_before = state.equity
@@ -232,6 +236,8 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
                 flags |= ADV_CAPPED
                 x = np.where(m, state.pending + np.sign(d) * cap, x)
 
+    if rules.fill == "close":  # no price today: nothing can trade at this close, the position stays
+        x = np.where(np.isfinite(close), x, state.pending)
     state.pending_cost = rules.cost_rate * float(np.abs(x - state.pending).sum())
     close_fill = None
     if rules.fill == "close":

@@ -76,16 +76,37 @@ def orders_fill(
                   f"{row.actual_price:,.4f} (paper reference {row.reference_price:,.4f}, {slip:+.1f} bps against us)")
 
 
+def _fund_view(engine, day) -> None:
+    from infra.book_store import fund_view
+
+    frame = fund_view(engine, day)
+    if frame.empty:
+        console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
+        return
+    table = Table(title="strategy books (the fund's NAV counts the books past the paper stage)")
+    for col in ("strategy", "as of", "stage", "capital", "equity", "P&L last day", "drawdown", "in fund NAV"):
+        table.add_column(col, justify="left" if col in ("strategy", "stage") else "right")
+    for r in frame.itertuples():
+        table.add_row(r.strategy, str(r.as_of), r.stage, _fmt(r.capital), _fmt(r.equity), _fmt(r.pnl, "+,.2f"),
+                      f"{100 * r.drawdown:.2f}%", "yes" if r.in_fund_nav else "no (paper)")
+    console.print(table)
+    counted = frame.loc[frame["in_fund_nav"], "equity"].sum()
+    console.print(f"books in the fund's NAV: {counted:,.2f}; paper books: {frame.loc[~frame['in_fund_nav'], 'equity'].sum():,.2f}")
+
+
 def book_command(
-    strategy: str = typer.Option(..., "--strategy", help="Strategy whose book to show."),
+    strategy: str | None = typer.Option(None, "--strategy", help="Strategy whose book to show (default: all)."),
     date: str | None = typer.Option(None, "--date", help="Book after this close (default: the last)."),
     days: int = typer.Option(10, "--days", help="Daily NAV/P&L rows to show."),
 ) -> None:
-    """Positions, NAV and P&L of a strategy's (paper) book."""
+    """Positions, NAV and P&L of a strategy's (paper) book; without --strategy, every book's latest day."""
     from infra.book_store import book_days, book_positions
     from infra.db.engine import app_engine
 
     engine = app_engine()
+    if strategy is None:
+        _fund_view(engine, parse_date(date, "--date"))
+        return
     history = book_days(engine, strategy)
     if history.empty:
         raise InputError(f"--strategy: {strategy!r} has no stored book (run `quantops daily` first)")

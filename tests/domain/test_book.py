@@ -43,7 +43,7 @@ def _day_by_day(targets: pd.DataFrame, close: pd.DataFrame, open_: pd.DataFrame 
         fills += f
         events += e
         equity.append(book.equity)
-        exposures.append(book.weights.reindex(targets.columns).fillna(0.0))
+        exposures.append(pd.Series(book.weights, dtype=float).reindex(targets.columns).fillna(0.0))
     return pd.Series(equity, index=targets.index), pd.DataFrame(exposures, index=targets.index), fills, events
 
 
@@ -166,9 +166,9 @@ def test_position_limit_turnover_and_adv_caps():
     px = pd.DataFrame({"close": {"A": 10.0, "B": 10.0, "C": 10.0}, "adv": {"A": 1e9, "B": 1e9, "C": 1000.0}})
     rules = Rules(max_positions=2, commission_bps=0, slippage_bps=0)
     book, _, _ = step(Book(), _one(d, {"A": 0.3, "B": -0.5, "C": 0.1}), px, rules)
-    assert set(book.weights.index) == {"A", "B"}
+    assert set(book.weights) == {"A", "B"}
     book, _, _ = step(Book(), _one(d, {"A": 0.6, "B": -0.6}), px, Rules(max_turnover=0.6))
-    assert book.weights.to_dict() == pytest.approx({"A": 0.3, "B": -0.3})
+    assert book.weights == pytest.approx({"A": 0.3, "B": -0.3})
     book, _, _ = step(Book(capital=10_000.0), _one(d, {"C": 0.5}), px, Rules(max_adv_fraction=0.1))
     assert book.weights["C"] == pytest.approx(100.0 / 10_000.0)  # 10% of 1,000 traded at most
 
@@ -187,3 +187,17 @@ def test_bad_inputs_are_refused():
         step(book, _one("2024-01-02", {"A": 0.1}), pd.DataFrame({"close": {"A": 1.0}}), Rules())
     with pytest.raises(InputError, match="kind"):
         step(book, Targets(as_of=pd.Timestamp("2024-01-03"), kind="legs"), pd.DataFrame({"close": {}}), Rules())
+
+
+def test_missing_prices_trade_nothing_at_the_close_and_fill_at_the_last_close_at_the_open():
+    d = pd.bdate_range("2024-01-01", periods=3)
+    nan = float("nan")
+    book, fills, events = step(Book(), _one(d[0], {"A": 0.5, "B": 0.5}),
+                               pd.DataFrame({"close": {"A": 10.0, "B": nan}}), Rules())
+    assert book.weights == {"A": 0.5} and [f.instrument for f in fills] == ["A"]
+    assert [(e.kind, e.instrument) for e in events] == [("missing_price", "B")]
+    rules = Rules(fill="next_open", commission_bps=0, slippage_bps=0)
+    book, _, _ = step(Book(), _one(d[0], {"A": 1.0}), pd.DataFrame({"close": {"A": 10.0}, "open": {"A": 9.0}}), rules)
+    book, fills, _ = step(book, _one(d[1], {"A": 1.0}), pd.DataFrame({"close": {"A": 11.0}, "open": {"A": nan}}), rules)
+    assert fills[0].price == 10.0 and book.positions.loc["A", "entry_price"] == 10.0
+    assert book.equity == pytest.approx(1.1)

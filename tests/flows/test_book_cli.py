@@ -55,6 +55,8 @@ def test_orders_table_csv_fill_and_book(app_env):
     assert r.exit_code == 0, r.output
     assert "toy book after the close of 2024-01-03 (paper)" in r.output and "QQQ" in r.output
     assert "not part of the fund's NAV" in r.output
+    r = run("book")
+    assert r.exit_code == 0 and "toy" in r.output and "no (paper)" in r.output and "paper books: " in r.output
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -64,6 +64,7 @@ def test_stored_steps_equal_the_backtest_and_rerun_is_idempotent(engine):
     bt = run_book(weights, close, RULES, open_=open_, capital=1e6)
     stored = book_days(engine, "toy")
     np.testing.assert_allclose(stored["equity"].to_numpy(), bt.equity.to_numpy(), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(stored["drawdown"].to_numpy(), bt.frame["drawdown"].to_numpy(), rtol=0, atol=1e-10)
     fills = book_fills(engine, "toy")
     expected = bt.fills()
     assert len(fills) == len(expected) > 20
@@ -81,7 +82,7 @@ def test_stored_steps_equal_the_backtest_and_rerun_is_idempotent(engine):
     assert _dump(engine) == before
     book = load_book(engine, "toy", dt.date(2030, 1, 1))
     assert book.equity == pytest.approx(bt.equity.iloc[-1], rel=1e-10)
-    assert book.weights.reindex(weights.columns).fillna(0).to_numpy() == pytest.approx(
+    assert pd.Series(book.weights, dtype=float).reindex(weights.columns).fillna(0).to_numpy() == pytest.approx(
         bt.exposures.iloc[-1].to_numpy(), abs=1e-10)
 
 

@@ -48,7 +48,7 @@ class BookDayRow(Base):
     net_return: Mapped[float] = mapped_column(Float)
     gross_return: Mapped[float] = mapped_column(Float)
     cost: Mapped[float] = mapped_column(Float)  # fraction of equity booked today
-    drawdown: Mapped[float] = mapped_column(Float)  # vs the throttle's peak (reset by a re-arm)
+    drawdown: Mapped[float] = mapped_column(Float)  # vs the throttle's peak, as the throttle saw it that day
     peak: Mapped[float] = mapped_column(Float)
     pending_cost: Mapped[float] = mapped_column(Float)
     stopped_sessions: Mapped[int] = mapped_column(Integer)
