@@ -176,9 +176,9 @@ def check_models(engine, last: dt.date) -> list[Check]:
 
 
 def _model_strategies() -> list[str]:
-    from tasks.research import STRATEGIES
+    from infra.strategy_registry import enabled_strategies
 
-    return list(STRATEGIES)
+    return list(enabled_strategies())
 
 
 def _configs() -> dict[str, Callable[[], object]]:

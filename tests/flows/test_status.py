@@ -21,7 +21,7 @@ runner = CliRunner()
 
 def status(*args) -> tuple[int, dict[str, list[dict]]]:
     r = runner.invoke(app, ["status", "--json", *args])
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout[r.stdout.index("[\n"):])  # after any line a library printed first
     by_area: dict[str, list[dict]] = {}
     for row in rows:
         by_area.setdefault(row["area"], []).append(row)
