@@ -4,12 +4,28 @@ stability, deflated Sharpe and monotonic checks (figures as base64 PNG, like the
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 
 import numpy as np
 import pandas as pd
 
-from infra.reporting.tearsheet import _fmt, _img, plt
+from infra.reporting.tearsheet import plt
+
+
+def _img(fig, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=160, bbox_inches="tight")  # 2x for sharp figures on HiDPI screens
+    plt.close(fig)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}"/>'
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{value:,.4f}" if isinstance(value, float) else html.escape(str(value))
 
 SERIES = (("net_equity", "allocator"), ("baseline_equity", "baseline 50/50"), ("qqq_leg_equity", "QQQ leg"),
           ("spy_leg_equity", "SPY leg"))
