@@ -98,7 +98,7 @@ def test_leg_weights_combine_with_leg_exposures_into_book_weights(closes, small_
     q, s = closes
     prices = pd.DataFrame({"close": [q[as_of], s[as_of]]}, index=["QQQ", "SPY"])
     after, fills, _ = step(Book(capital=1e6), combined, prices, strat.rules())
-    assert after.weights.to_dict() == pytest.approx(combined.weights)
+    assert dict(after.weights) == pytest.approx(combined.weights)
     assert len(fills) == 2
 
 
