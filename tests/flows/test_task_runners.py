@@ -94,6 +94,6 @@ def test_cli_names_a_bad_runner_setting_in_one_line(runner_env):
     runner_env(task_runner="slurm")
     result = CliRunner().invoke(app, ["walk-forward", "--strategy", "vol_regime", "--start", "2023-01-01",
                                       "--end", "2023-03-31"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output  # 2: bad input (flows/cli/errors.py)
     assert result.output.strip().splitlines()[-1] == (
         "error: QUANTOPS_TASK_RUNNER must be one of threads, processes, dask, got 'slurm'")
