@@ -184,13 +184,16 @@ def _model_strategies() -> list[str]:
 def _configs() -> dict[str, Callable[[], object]]:
     from domain.promotion import PromotionGates
     from domain.risk.params import RiskParams
-    from domain.strategies.vol_regime.params import VolRegimeParams
     from domain.tlt.params import TltOverlayParams
     from infra.strategy_config import load_strategy_config
+    from infra.strategy_registry import build_strategy, enabled_strategies
 
-    return {name: (lambda name=name, cls=cls: load_strategy_config(name, cls))
-            for name, cls in (("risk", RiskParams), ("promotion", PromotionGates),
-                              ("vol_regime", VolRegimeParams), ("tlt_overlay", TltOverlayParams))}
+    loaders: dict[str, Callable[[], object]] = {
+        name: (lambda name=name, cls=cls: load_strategy_config(name, cls))
+        for name, cls in (("risk", RiskParams), ("promotion", PromotionGates), ("tlt_overlay", TltOverlayParams))}
+    # strategy configs through the registry, never by name: building a strategy loads and validates its params
+    loaders.update({name: (lambda name=name: build_strategy(name)) for name in enabled_strategies()})
+    return loaders
 
 
 def check_config() -> list[Check]:
