@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from domain.overfitting import deflated_sharpe, deflated_sharpe_of, expected_max_sharpe  # noqa: F401 (re-exported)
 from domain.strategies.allocator.params import GateParams, SelectionParams
-
-EULER_GAMMA = 0.5772156649015329
 
 
 def selection_score(fold_stats: list[dict[str, float]], p: SelectionParams) -> float:
@@ -27,42 +26,6 @@ def selection_score(fold_stats: list[dict[str, float]], p: SelectionParams) -> f
     turnover = float(np.nanmean([s["turnover"] for s in fold_stats]))
     return (med + p.pnl_weight * pnl / 0.01 - p.drawdown_weight * worst_dd / 0.10
             - p.turnover_weight * turnover / 0.10 - p.tail_weight * (med - p25))
-
-
-def expected_max_sharpe(sharpe_variance: float, n_trials: int) -> float:
-    """E[max of N trial Sharpes] under the null of no skill (Bailey and Lopez de Prado 2014, eq. 6 / the
-    False Strategy theorem): sqrt(V) ((1 - g) Z(1 - 1/N) + g Z(1 - 1/(N e))), g = Euler-Mascheroni."""
-    if n_trials < 2 or sharpe_variance <= 0:
-        return 0.0
-    z1 = stats.norm.ppf(1.0 - 1.0 / n_trials)
-    z2 = stats.norm.ppf(1.0 - 1.0 / (n_trials * np.e))
-    return float(np.sqrt(sharpe_variance) * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
-
-
-def deflated_sharpe(sharpe: float, n_obs: int, skew: float, kurtosis: float, sharpe_variance: float,
-                    n_trials: int) -> float:
-    """Deflated Sharpe ratio (Bailey, D. H. and Lopez de Prado, M., 2014, "The Deflated Sharpe Ratio:
-    Correcting for Selection Bias, Backtest Overfitting and Non-Normality", Journal of Portfolio Management
-    40(5), eq. 9): P[SR* > 0] = Z((SR - SR0) sqrt(T - 1) / sqrt(1 - skew SR + (kurt - 1) / 4 SR^2)), SR0 the
-    expected maximum of the trials' Sharpes. Sharpe ratios per observation (not annualised); ``kurtosis``
-    is the raw (non-excess) kurtosis; ``sharpe_variance`` the variance of the trials' Sharpes."""
-    sr0 = expected_max_sharpe(sharpe_variance, n_trials)
-    denom = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
-    if n_obs < 2 or denom <= 0 or not np.isfinite(sharpe):
-        return float("nan")
-    return float(stats.norm.cdf((sharpe - sr0) * np.sqrt(n_obs - 1) / np.sqrt(denom)))
-
-
-def deflated_sharpe_of(returns: np.ndarray, sharpe_variance: float, n_trials: int) -> float:
-    """DSR of daily ``returns`` picked by a search of ``n_trials`` whose daily Sharpes had variance
-    ``sharpe_variance``."""
-    r = np.asarray(returns, float)
-    r = r[np.isfinite(r)]
-    if r.size < 3 or r.std(ddof=1) == 0:
-        return float("nan")
-    sr = r.mean() / r.std(ddof=1)
-    return deflated_sharpe(sr, r.size, float(stats.skew(r)), float(stats.kurtosis(r, fisher=False)),
-                           float(sharpe_variance), int(n_trials))
 
 
 def importance_stability(importances: pd.DataFrame) -> dict[str, float]:
