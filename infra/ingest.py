@@ -12,12 +12,14 @@ import pandas as pd
 from sqlalchemy import Engine, insert
 
 from domain.errors import DataRejected, InputError
-from infra.db.models.market import IngestLog, QuarantinedRow
+from infra.db.limits import refuse_too_long, text_limit
+from infra.db.models.market import DailyBar, IngestLog, OptionQuote, QuarantinedRow, YieldObservation
 from infra.market_store import STORES, bars_before
 from infra.readers import READERS
 from infra.validation import Violations, find_violations
 
 KINDS = tuple(READERS)
+MODELS = {"bars": DailyBar, "yields": YieldObservation, "options": OptionQuote}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ def read_validated(kind: str, path: Path, today: dt.date, engine: Engine | None 
     return frame, find_violations(kind, frame, path, today, prior_bars=prior)
 
 
+def _source(kind: str, path: Path, source: str | None) -> str:
+    """What the rows record as their source: `file:<name>` unless given; refused if longer than its column."""
+    limit = text_limit(MODELS[kind], "source")
+    if source is None and len(f"file:{path.name}") > limit:
+        raise InputError(f"{path}: file name is {len(path.name)} characters; at most {limit - len('file:')} "
+                         f"(rows record 'file:<name>' as their source, {limit} characters at most); rename it")
+    source = source or f"file:{path.name}"
+    refuse_too_long(MODELS[kind], {"source": source})
+    return source
+
+
 def _log(engine: Engine, path: Path, digest: str, kind: str, status: str, rows: int = 0,
          quarantined: int = 0, error: str | None = None, conn=None) -> int:
     values = dict(file_name=str(path), fingerprint=digest, kind=kind, rows=rows, quarantined=quarantined,
@@ -77,6 +90,7 @@ def ingest_file(
     path = Path(path)
     digest = fingerprint(path) if path.is_file() else ""
     try:
+        source = _source(kind, path, source)
         frame, violations = read_validated(kind, path, today, engine, **options)
     except InputError as exc:
         _log(engine, path, digest, kind, "rejected", error=str(exc))
@@ -87,7 +101,7 @@ def ingest_file(
         raise DataRejected(message)
     good = frame.drop(index=violations.lines) if violations else frame
     with engine.begin() as conn:
-        written = STORES[kind](conn, good, source or f"file:{path.name}")
+        written = STORES[kind](conn, good, source)
         status = "quarantined" if violations else "loaded"
         ingest_id = _log(engine, path, digest, kind, status, rows=len(good), quarantined=len(violations.lines),
                          conn=conn)

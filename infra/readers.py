@@ -31,6 +31,7 @@ OPTION_COLUMNS = [
 ]
 OPTION_OPTIONAL = {"quote_time", "gamma", "theta", "vega", "volume", "open_interest"}
 OPTION_TYPES = {"p": "put", "put": "put", "c": "call", "call": "call"}
+UNPARSED = "unparsed"  # frame.attrs key: cells of number columns whose text is not a number
 _SNIFF_BYTES = 4096
 _BLOCK_BYTES = 4 << 20
 NULL_TEXT = ["", ".", "NA", "NaN", "nan", "null", "NULL"]
@@ -122,9 +123,17 @@ def read_csv_table(path: Path, *, text_columns: frozenset[str] = frozenset()) ->
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Parse `columns` as floats. A cell with text that is not a number ("1,234") becomes NaN and is kept in
+    frame.attrs[UNPARSED] ({column: {line: text}}): in an optional column NaN means "no value", so without this
+    record a typo would silently store NULL over a good value (the validation reports it as a bad row)."""
+    unparsed = frame.attrs.setdefault(UNPARSED, {})
     for column in columns:
         if column in frame and frame[column].dtype.kind not in "fi":
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+            text = frame[column]
+            frame[column] = pd.to_numeric(text, errors="coerce")
+            bad = frame[column].isna().to_numpy() & text.notna().to_numpy()
+            if bad.any():
+                unparsed[column] = dict(zip(frame.index[bad].tolist(), text[bad].astype(str).tolist()))
         if column in frame:
             frame[column] = frame[column].astype("float64", copy=False)
 
@@ -165,10 +174,22 @@ def _symbols(column: pd.Series) -> pd.Series:
                      index=column.index, name=column.name)
 
 
+def _refuse_alias_clash(path: Path, columns: pd.Index) -> None:
+    """`symbol` and `ticker` (or `date` and `timestamp`, ...) both present: which one is meant is a guess."""
+    named: dict[str, list[str]] = {}
+    for column in columns:
+        if column in BAR_ALIASES:
+            named.setdefault(BAR_ALIASES[column], []).append(str(column))
+    clash = next(((field, names) for field, names in named.items() if len(names) > 1), None)
+    if clash:
+        raise InputError(f"{path}: line 1: columns {' and '.join(clash[1])} both give the {clash[0]}; keep one")
+
+
 def read_bars(path: Path, symbol: str | None = None) -> pd.DataFrame:
     """Daily bars in any column order/case, including the yfinance layouts; `adj_close` defaults to close."""
     path = Path(path)
     raw = read_csv_table(path, text_columns=BAR_TEXT)
+    _refuse_alias_clash(path, raw.columns)
     raw = raw.rename(columns={c: BAR_ALIASES[c] for c in raw.columns if c in BAR_ALIASES})
     _require(path, raw, ["date", "open", "high", "low", "close", "volume"], "bars")
     frame = raw[[c for c in ["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"] if c in raw]].copy()

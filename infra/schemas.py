@@ -15,6 +15,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from domain.calendar import are_sessions
+from infra.db.limits import text_limit
+from infra.db.models.market import DailyBar, OptionQuote, YieldObservation
 
 PRICE_TOLERANCE = 1e-6  # relative: vendors store OHLC as float32-derived values
 MAX_DAILY_RATIO = 4.0  # a close more than 4x (or under 1/4) the previous one needs a split to explain it
@@ -22,6 +24,15 @@ SPLIT_RATIOS = np.array([2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 3 / 2, 4 / 3, 5 / 4, 5
 MAX_YIELD_PERCENT = 25.0
 MIN_YIELD_PERCENT = -2.0
 MAX_IMPLIED_VOL = 5.0  # decimal, i.e. 500%
+# Text limits are the database columns' (SQLite would store a longer text, PostgreSQL refuse it).
+SYMBOL_LENGTH = text_limit(DailyBar, "symbol")
+SERIES_LENGTH = text_limit(YieldObservation, "series")
+UNDERLYING_LENGTH = text_limit(OptionQuote, "underlying")
+QUOTE_TIME_LENGTH = text_limit(OptionQuote, "quote_time")
+
+
+def _length_rule(limit: int) -> str:
+    return f"at_most_{limit}_characters"
 
 # Human-readable text for every rule, keyed by the check name pandera reports.
 RULES: dict[str, str] = {
@@ -44,6 +55,10 @@ RULES: dict[str, str] = {
     "plausible_implied_vol": f"implied_vol within [0, {MAX_IMPLIED_VOL * 100:g}] percent",
     "delta_in_range": "delta within [-1, 1]",
     "isin(['call', 'put'])": "must be put/call/p/c",
+    # inf, Infinity and 1e309 parse as infinity, which passes "> 0" (and PostgreSQL's binary COPY has no inf)
+    "finite": "must be a finite number (not inf)",
+    **{_length_rule(n): f"longer than {n} characters (the database column's limit)"
+       for n in (SYMBOL_LENGTH, SERIES_LENGTH, UNDERLYING_LENGTH, QUOTE_TIME_LENGTH)},
 }
 
 
@@ -99,6 +114,19 @@ def _no_unexplained_jump(df: pd.DataFrame, prior: pd.DataFrame | None) -> np.nda
     return ok[int(known.sum()):]
 
 
+def _finite(series: pd.Series) -> pd.Series:
+    """True where the value is not +-inf; a missing value is the not_nullable rule's to report."""
+    return pd.Series(~np.isinf(series.to_numpy(dtype=float)), index=series.index)
+
+
+def _fits(series: pd.Series, limit: int) -> pd.Series:
+    """True where the text has at most `limit` characters; measured once per category of a categorical."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        fits = np.append(series.cat.categories.astype(str).str.len() <= limit, True)  # code -1: missing
+        return pd.Series(fits[series.cat.codes.to_numpy()], index=series.index)
+    return series.astype("string").str.len().fillna(0) <= limit
+
+
 def _inside(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
     slack = PRICE_TOLERANCE * high.abs() + PRICE_TOLERANCE
     return (value >= low - slack) & (value <= high + slack)
@@ -117,6 +145,14 @@ class BarsSchema(pa.DataFrameModel):
     # only live providers send them (raw prices + actions); files carry their own adj_close instead
     dividend: Series[float] | None = pa.Field(ge=0, nullable=False)
     split_ratio: Series[float] | None = pa.Field(gt=0, nullable=False)
+
+    @pa.check("open", "high", "low", "close", "adj_close", "volume", "dividend", "split_ratio", name="finite")
+    def finite(cls, series: pd.Series) -> pd.Series:
+        return _finite(series)
+
+    @pa.check("symbol", name=_length_rule(SYMBOL_LENGTH))
+    def symbol_fits(cls, series: pd.Series) -> pd.Series:
+        return _fits(series, SYMBOL_LENGTH)
 
     @pa.dataframe_check
     def high_not_below_low(cls, df: pd.DataFrame) -> pd.Series:
@@ -156,6 +192,10 @@ class YieldsSchema(pa.DataFrameModel):
     date: Series[pd.Timestamp] = pa.Field(nullable=False)
     value: Series[float] = pa.Field(nullable=False)
 
+    @pa.check("series", name=_length_rule(SERIES_LENGTH))
+    def series_fits(cls, series: pd.Series) -> pd.Series:
+        return _fits(series, SERIES_LENGTH)
+
     @pa.dataframe_check
     def plausible_yield(cls, df: pd.DataFrame) -> pd.Series:
         return df["value"].between(MIN_YIELD_PERCENT, MAX_YIELD_PERCENT)
@@ -194,6 +234,19 @@ class OptionQuotesSchema(pa.DataFrameModel):
     vega: Series[float] = pa.Field(nullable=True)
     volume: Series[float] = pa.Field(ge=0, nullable=True)
     open_interest: Series[float] = pa.Field(ge=0, nullable=True)
+
+    @pa.check("underlying_price", "strike", "bid", "ask", "implied_vol", "delta", "gamma", "theta", "vega",
+              "volume", "open_interest", name="finite")
+    def finite(cls, series: pd.Series) -> pd.Series:
+        return _finite(series)
+
+    @pa.check("underlying", name=_length_rule(UNDERLYING_LENGTH))
+    def underlying_fits(cls, series: pd.Series) -> pd.Series:
+        return _fits(series, UNDERLYING_LENGTH)
+
+    @pa.check("quote_time", name=_length_rule(QUOTE_TIME_LENGTH))
+    def quote_time_fits(cls, series: pd.Series) -> pd.Series:
+        return _fits(series, QUOTE_TIME_LENGTH)
 
     @pa.dataframe_check
     def bid_not_above_ask(cls, df: pd.DataFrame) -> pd.Series:

@@ -10,6 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from domain.errors import DataRejected, InputError
+from infra.readers import UNPARSED
 from infra.schemas import PRIOR_BARS, SCHEMAS, VALIDATION_DAY, rule_text
 
 MAX_LISTED = 5
@@ -47,7 +48,7 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
     prior_token = PRIOR_BARS.set(prior_bars)
     try:
         schema.validate(frame, lazy=True)
-        return Violations(pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)}))
+        return _with_unparsed(_EMPTY, frame)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     finally:
@@ -68,4 +69,16 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
             ],
         }
     ).drop_duplicates()
-    return Violations(table.sort_values(["line", "rule"]).reset_index(drop=True))
+    return _with_unparsed(table, frame)
+
+
+def _with_unparsed(table: pd.DataFrame, frame: pd.DataFrame) -> Violations:
+    """Add the cells the reader could not parse as numbers (infra.readers.UNPARSED), one rule per cell."""
+    extra = [(line, f"{column}: not a number ({text!r})")
+             for column, cells in frame.attrs.get(UNPARSED, {}).items() for line, text in cells.items()]
+    if extra:
+        table = pd.concat([table, pd.DataFrame(extra, columns=["line", "rule"])], ignore_index=True)
+    return Violations(table.astype({"line": "int64"}).sort_values(["line", "rule"]).reset_index(drop=True))
+
+
+_EMPTY = pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})

@@ -323,3 +323,57 @@ def test_only_the_bar_before_the_files_first_day_counts(engine, tmp_path):
     assert report.written == 1
     # another symbol's history is not this symbol's
     assert ingest_file(engine, "bars", write(tmp_path / "QQQ.csv", one_day(760.0)), today=TODAY).written == 1
+
+
+# ---- issue 15: the same refusal on SQLite and PostgreSQL (PostgreSQL used to crash, SQLite to store it)
+
+
+@pytest.mark.parametrize("text", ["inf", "Infinity", "1e309", "-inf"])
+def test_an_infinite_price_is_refused_logged_and_writes_nothing(engine, tmp_path, text):
+    path = write(tmp_path / "SPY.csv", BARS.replace("103.0,100.0,102.0", f"{text},100.0,102.0"))
+    with pytest.raises(InputError, match=r"row 3 \(.*high: must be a finite number \(not inf\)"):
+        ingest_file(engine, "bars", path, today=TODAY)
+    assert count(engine, DailyBar.__table__) == 0
+    assert log_rows(engine)[-1].status == "rejected"
+
+
+def test_a_file_name_too_long_for_the_source_column_is_refused(engine, tmp_path):
+    path = write(tmp_path / f"SPY_{'x' * 52}.csv", BARS)  # 60 characters: 'file:' + 60 > 64
+    with pytest.raises(InputError, match="file name is 60 characters; at most 59"):
+        ingest_file(engine, "bars", path, today=TODAY)
+    assert count(engine, DailyBar.__table__) == 0
+    [entry] = log_rows(engine)
+    assert entry.status == "rejected" and "at most 59" in entry.error
+    ok = write(tmp_path / f"SPY_{'x' * 51}.csv", BARS)  # 59: fits
+    assert ingest_file(engine, "bars", ok, today=TODAY).rows == 4
+
+
+def test_a_symbol_longer_than_its_column_is_a_bad_row_on_both_databases(engine, tmp_path):
+    path = write(tmp_path / "bars.csv", "symbol,date,open,high,low,close,volume\n"
+                                        f"SPY,2024-07-01,1,2,0.5,1.5,10\n{'X' * 33},2024-07-01,1,2,0.5,1.5,10\n")
+    with pytest.raises(InputError, match=r"row 3 \(symbol: longer than 32 characters"):
+        ingest_file(engine, "bars", path, today=TODAY)
+    assert count(engine, DailyBar.__table__) == 0 and count(engine, Instrument.__table__) == 0
+    with pytest.raises(InputError, match="symbol: longer than 32 characters"):
+        ingest_file(engine, "bars", write(tmp_path / "SPY.csv", BARS), today=TODAY, symbol="Y" * 33)
+
+
+def test_a_file_with_both_symbol_and_ticker_columns_is_refused_and_logged(engine, tmp_path):
+    path = write(tmp_path / "both.csv", "symbol,ticker,date,open,high,low,close,volume\n"
+                                        "SPY,QQQ,2024-07-01,1,2,0.5,1.5,10\n")
+    with pytest.raises(InputError, match="line 1: columns symbol and ticker both give the symbol; keep one"):
+        ingest_file(engine, "bars", path, today=TODAY)
+    [entry] = log_rows(engine)
+    assert entry.status == "rejected" and "symbol and ticker" in entry.error
+    assert count(engine, DailyBar.__table__) == 0
+
+
+def test_a_thousands_separator_in_an_optional_column_is_refused_not_stored_as_null(engine, tmp_path):
+    ingest_file(engine, "options", write(tmp_path / "TLT.csv", OPTIONS), today=TODAY)
+    before = snapshot(engine, OptionQuote.__table__)
+    changed = write(tmp_path / "TLT_again.csv", OPTIONS.replace(",120,3400", ',"1,200",3400'))
+    with pytest.raises(InputError, match=r"row 2 \(volume: not a number \('1,200'\)\)"):
+        ingest_file(engine, "options", changed, today=TODAY)
+    assert snapshot(engine, OptionQuote.__table__) == before  # the stored volume 120 is not overwritten by NULL
+    report = ingest_file(engine, "options", changed, today=TODAY, quarantine=True)
+    assert (report.rows, report.quarantined) == (1, 1)

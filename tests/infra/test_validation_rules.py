@@ -141,6 +141,27 @@ CASES = {
                          "implied_vol: value missing or not a number"),
     "options_expiry_unparseable": ("options", {3: "2024-07-01,15:45,92.5,C,soon,95,0.6,0.64,15,0.28,,,,,"}, 3,
                                    "expiration: value missing or not a number"),
+    # issue 15 case 1: infinity passes "> 0" (and "within [0, 500]" is no help for the optional greeks)
+    **{f"bars_high_{name}": ("bars", {3: f"2024-07-02,101.0,{text},100.0,102.0,101.5,1100"}, 3,
+                             "high: must be a finite number (not inf)")
+       for name, text in {"inf": "inf", "Infinity": "Infinity", "1e309": "1e309"}.items()},
+    "bars_volume_inf": ("bars", {4: "2024-07-03,102.0,104.0,101.0,103.0,102.5,inf"}, 4,
+                        "volume: must be a finite number (not inf)"),
+    "options_gamma_inf": ("options", {3: "2024-07-01,15:45,92.5,C,2024-08-16,95,0.6,0.64,15.0,0.28,inf,,,,"}, 3,
+                          "gamma: must be a finite number (not inf)"),
+    "options_open_interest_1e309": ("options",
+                                    {3: "2024-07-01,15:45,92.5,C,2024-08-16,95,0.6,0.64,15.0,0.28,,,,,1e309"}, 3,
+                                    "open_interest: must be a finite number (not inf)"),
+    # case 5: an optional column's unparseable text was silently NULL (overwriting a stored value)
+    "options_volume_thousands_separator": ("options", {2: '2024-07-01,15:45,92.5,P,2024-08-16,90,0.80,0.85,16.2,'
+                                                          '-0.30,0.05,-0.02,0.11,"1,200",3400'}, 2,
+                                           "volume: not a number ('1,200')"),
+    "options_vega_text": ("options", {3: "2024-07-01,15:45,92.5,C,2024-08-16,95,0.6,0.64,15.0,0.28,,,n/a,,"}, 3,
+                          "vega: not a number ('n/a')"),
+    # case 5: the database columns' text limits, the same on SQLite and PostgreSQL
+    "options_quote_time_too_long": ("options", {3: "2024-07-01,15:45:00 America/New_York,92.5,C,2024-08-16,95,0.6,"
+                                                   "0.64,15.0,0.28,,,,,"}, 3,
+                                    "quote_time: longer than 16 characters (the database column's limit)"),
 }
 
 
@@ -247,3 +268,19 @@ def test_several_rules_on_one_row_and_long_lists_are_summarised(tmp_path):
     assert summary.count("row ") == MAX_LISTED
     assert f"7 bad row(s)" in summary and "and 2 more" in summary
     assert "row 2 (close within [low, high]; high >= low; open within [low, high])" in summary
+
+
+def test_a_symbol_longer_than_its_column_is_a_bad_row(tmp_path):
+    long = "X" * 33
+    path = tmp_path / "bars.csv"
+    path.write_text("symbol,date,open,high,low,close,volume\n"
+                    f"SPY,2024-07-01,1,2,0.5,1.5,10\n{long},2024-07-01,1,2,0.5,1.5,10\n{'Y' * 32},2024-07-01,1,2,0.5,1.5,10\n")
+    assert rules_by_line(violations_of("bars", path)) == {
+        3: {"symbol: longer than 32 characters (the database column's limit)"}}
+
+
+def test_a_yield_series_name_longer_than_its_column_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(f"observation_date,{'D' * 33}\n2024-07-01,4.6\n")
+    assert rules_by_line(violations_of("yields", path)) == {
+        2: {"series: longer than 32 characters (the database column's limit)"}}
