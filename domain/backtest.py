@@ -37,12 +37,14 @@ import numpy as np
 import pandas as pd
 
 from domain.book.kernel import FLAG_NAMES as _ALL_FLAGS
-from domain.book.kernel import HARD_CAPPED, SOFT_CAPPED, STOPPED, THROTTLED, TURNOVER_CAPPED, scalar_overlay_loop
+from domain.book.kernel import (HARD_CAPPED, HISTORY_FLAGS, SOFT_CAPPED, STOPPED, THROTTLED, TURNOVER_CAPPED,
+                                scalar_overlay_loop)
 from domain.book.rules import Rules
 from domain.errors import InputError
 
 # Bit flags reported per day by the overlay (the book kernel's, which also has per-position ones).
-FLAG_NAMES = {bit: _ALL_FLAGS[bit] for bit in (THROTTLED, STOPPED, SOFT_CAPPED, HARD_CAPPED, TURNOVER_CAPPED)}
+FLAG_NAMES = {bit: _ALL_FLAGS[bit] for bit in (THROTTLED, STOPPED, SOFT_CAPPED, HARD_CAPPED, TURNOVER_CAPPED,
+                                               *HISTORY_FLAGS)}
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,22 @@ class OverlayParams:
     max_exposure: float = 1.5
     max_turnover: float = 0.8
     rearm_days: int = 21
+    # seed 000's history rules (sections 6.1, 6.3, 6.6), off unless the config sets them; see domain.book.Rules
+    trailing_stop: float | None = None
+    trailing_window: int = 20
+    correlation_scale: float | None = None
+    correlation_stop: float | None = None
+    correlation_window: int = 20
+    autocorr_threshold: float | None = None
+    autocorr_lags: tuple[int, ...] = (1, 5, 10, 20)
+    autocorr_window: int = 63
+    autocorr_tighten: float = 0.75
 
     def __post_init__(self) -> None:
         th, sc = tuple(self.drawdown_thresholds), tuple(self.drawdown_scales)
         object.__setattr__(self, "drawdown_thresholds", th)
         object.__setattr__(self, "drawdown_scales", sc)
+        object.__setattr__(self, "autocorr_lags", tuple(self.autocorr_lags))
         if len(th) != len(sc) or not th:
             raise InputError("drawdown_thresholds and drawdown_scales must be non-empty and of equal length")
         if any(b <= a for a, b in zip(th, th[1:])) or th[0] <= 0:
@@ -83,6 +96,7 @@ class OverlayParams:
             raise InputError("need min_exposure <= 0 <= max_exposure")
         if self.max_turnover <= 0 or self.drawdown_soft_cap < 0 or self.rearm_days < 0:
             raise InputError("max_turnover must be > 0, drawdown_soft_cap and rearm_days >= 0")
+        Rules.from_overlay(self, CostModel())  # the history rules' checks live with the rules
 
 
 def throttle_scale(drawdown: float, params: OverlayParams) -> float:

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from domain.book import Book, Event, Fill, Order, Rules, active_filters
+from domain.book import FLAG_NAMES, Book, Event, Fill, Order, Rules, active_filters
 from domain.errors import InputError
 from infra.db.models.books import BookDayRow, BookEventRow, BookFillRow, BookOrderRow, BookPositionRow
 
@@ -47,7 +47,8 @@ def load_book(engine: Engine, strategy: str, before: dt.date) -> Book | None:
     return Book(capital=day.capital, as_of=pd.Timestamp(day.as_of), positions=positions, equity=day.equity,
                 peak=day.peak, pending_cost=day.pending_cost, stopped_sessions=day.stopped_sessions,
                 level=day.level, gross_return=day.gross_return, cost=day.cost,
-                session_drawdown=day.drawdown)
+                session_drawdown=day.drawdown, memory=day.memory or {},
+                flags=sum(bit for bit, name in FLAG_NAMES.items() if name in (day.filters or ())))
 
 
 def _rules_json(rules: Rules) -> dict:
@@ -67,7 +68,8 @@ def save_step(engine: Engine, *, strategy: str, stage: str, before: Book, after:
                          gross_return=after.gross_return, cost=after.cost, drawdown=after.session_drawdown,
                          peak=after.peak, pending_cost=after.pending_cost,
                          stopped_sessions=after.stopped_sessions, level=after.level,
-                         filters=active_filters(after.flags), rules=_rules_json(rules)))
+                         filters=active_filters(after.flags), rules=_rules_json(rules),
+                         memory=dict(after.memory) or None))
         for name, p in after.positions.iterrows():
             quantity = p["held"] * after.equity / p["last_close"] if p["last_close"] > 0 else 0.0
             s.add(BookPositionRow(strategy=strategy, as_of=day, instrument=str(name), held=float(p["held"]),

@@ -11,10 +11,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from domain.book.book import Book, Event, Fill, active_filters, book_from_state, events_of, fills_of, state_of
-from domain.book.kernel import FLAG_NAMES, State, advance
+from domain.book.book import (
+    Book,
+    Event,
+    Fill,
+    active_filters,
+    book_from_state,
+    events_of,
+    fills_of,
+    market_index,
+    state_of,
+)
+from domain.book.kernel import FLAG_NAMES, HISTORY_FLAGS, State, advance
 from domain.book.rules import Rules
 from domain.errors import InputError
+
+HISTORY_MASK = sum(HISTORY_FLAGS)
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,9 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
     if rules.fill == "next_open" and open_ is None:
         raise InputError("run_book: fills at the next open need open prices")
     start = book if book is not None else Book(capital=capital)
-    columns = sorted(set(map(str, targets.columns)) | set(start.positions.index))
+    columns = sorted(set(map(str, targets.columns)) | set(start.positions.index) |
+                     ({rules.market} if rules.market else set()))
+    market = market_index(columns, rules)
     x = _matrix(targets.rename(columns=str), index, columns, "targets")
     c = _matrix(close.rename(columns=str), index, columns, "close")
     o = _matrix(open_.rename(columns=str), index, columns, "open") if open_ is not None else None
@@ -92,11 +106,11 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
     flags = np.zeros(n, dtype=np.int64)
     events: list[Event] = []
     fills: list = []
-    level = start.level
+    level, previous_flags = start.level, start.flags
     for t in range(n):
         before = state.equity
         s = advance(state, x[t], c[t], None if o is None else o[t], None if a is None else a[t], rules,
-                    day=index[t].toordinal())
+                    day=index[t].toordinal(), market=market)
         exposures[t] = state.pending
         held[t] = state.held
         cols["equity"][t] = s.equity
@@ -107,9 +121,10 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
         flags[t] = s.flags
         if s.open_fill is not None or s.close_fill is not None:
             fills.append((t, s))
-        if s.stop_loss.any() or s.time_stop.any() or s.rearmed or s.level != level:
-            events += events_of(s, columns, index[t], rules, level)
-        level = s.level
+        if s.stop_loss.any() or s.time_stop.any() or s.rearmed or s.level != level or \
+                (s.flags ^ previous_flags) & HISTORY_MASK:
+            events += events_of(s, columns, index[t], rules, level, previous_flags)
+        level, previous_flags = s.level, s.flags
     frame = pd.DataFrame({**cols, "flags": flags}, index=index)
     final = book_from_state(start, state, columns, index[-1]) if n else start
     return BookResult(frame=frame, exposures=pd.DataFrame(exposures, index=index, columns=columns),

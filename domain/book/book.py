@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.book.kernel import FLAG_NAMES, Session, State, advance, throttle
+from domain.book.kernel import FLAG_NAMES, HISTORY_FLAGS, Session, State, advance
 from domain.book.rules import Rules
 from domain.errors import InputError
 
@@ -41,7 +41,8 @@ class Fill:
 
 @dataclass(frozen=True)
 class Event:
-    """Something the rules did: kind is one of stop_loss, time_stop, throttle (level changed),
+    """Something the rules did: kind is one of stop_loss, time_stop, throttle (level changed), trailing_stop,
+    correlation_scale, correlation_stop, drawdown_autocorr (each also as `<kind>_cleared`),
     drawdown_stop, rearmed, missing_price; ``instrument`` for per-position events; ``detail`` numbers."""
 
     date: pd.Timestamp
@@ -71,6 +72,7 @@ class Book:
     cost: float = 0.0
     flags: int = 0
     session_drawdown: float = 0.0  # the drawdown the throttle saw at that close (before any re-arm)
+    memory: Mapping[str, Any] = field(default_factory=dict)  # recent sessions the history rules read
 
     def __post_init__(self) -> None:
         if not self.capital > 0:
@@ -117,7 +119,18 @@ def state_of(book: Book, instruments: list[str]) -> State:
                  sessions_held=p["sessions_held"].fillna(0).to_numpy(dtype=np.int64),
                  last_close=p["last_close"].to_numpy(dtype=float), entry_day=entry_day,
                  equity=float(book.equity), peak=float(book.peak), pending_cost=float(book.pending_cost),
-                 stopped_sessions=int(book.stopped_sessions), level=int(book.level))
+                 stopped_sessions=int(book.stopped_sessions), level=int(book.level), memory=dict(book.memory))
+
+
+def market_index(instruments: list[str], rules: Rules) -> int | None:
+    """Where the market the correlation rules read is among the book's instruments (None: no such rule)."""
+    if rules.correlation_scale is None and rules.correlation_stop is None:
+        return None
+    if rules.market is not None:
+        return instruments.index(rules.market)
+    if len(instruments) != 1:
+        raise InputError(f"rules: the correlation rules need a market instrument (book of {len(instruments)} names)")
+    return 0
 
 
 def _column(prices: pd.DataFrame, name: str, instruments: list[str], required: bool) -> np.ndarray | None:
@@ -145,12 +158,14 @@ def fills_of(session: Session, instruments: list[str], date: pd.Timestamp, close
 
 
 def events_of(session: Session, instruments: list[str], date: pd.Timestamp, rules: Rules,
-              previous_level: int) -> list[Event]:
-    """Per-position stops, throttle level changes, the drawdown stop and its re-arm, as events."""
+              previous_level: int, previous_flags: int = 0) -> list[Event]:
+    """Per-position stops, throttle level changes, the drawdown stop and its re-arm, and each history rule
+    (trailing stop, correlation scale/stop, drawdown autocorrelation) when it starts and when it clears."""
     out = [Event(date, "stop_loss", instruments[i]) for i in np.flatnonzero(session.stop_loss)]
     out += [Event(date, "time_stop", instruments[i]) for i in np.flatnonzero(session.time_stop)]
+    out += history_events(session, date, previous_flags)
     if session.level != previous_level:
-        scale, _ = throttle(session.drawdown, rules)
+        scale = session.scale
         out.append(Event(date, "throttle", None, {"from": previous_level, "to": session.level, "scale": scale,
                                                   "drawdown": session.drawdown}))
         if scale == 0.0 and session.level == len(rules.drawdown_thresholds):
@@ -158,6 +173,20 @@ def events_of(session: Session, instruments: list[str], date: pd.Timestamp, rule
                                                            "rearm": rules.describe_rearm()}))
     if session.rearmed:
         out.append(Event(date, "rearmed", None, {"policy": rules.describe_rearm(), "equity": session.equity}))
+    return out
+
+
+def history_events(session: Session, date: pd.Timestamp, previous_flags: int) -> list[Event]:
+    """One event when a history rule starts (named after it) and one when it clears (``<name>_cleared``)."""
+    detail = {"fall_from_high": session.fall, "correlation": session.correlation, "drawdown": session.drawdown}
+    if session.autocorr is not None:
+        detail["autocorr"] = [float(a) for a in session.autocorr]
+    detail = {k: v for k, v in detail.items() if v is not None}
+    out = []
+    for bit in HISTORY_FLAGS:
+        now, before = bool(session.flags & bit), bool(previous_flags & bit)
+        if now != before:
+            out.append(Event(date, FLAG_NAMES[bit] if now else f"{FLAG_NAMES[bit]}_cleared", None, detail))
     return out
 
 
@@ -177,7 +206,7 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
     if book.as_of is not None and date <= book.as_of:
         raise InputError(f"step: book is already at {book.as_of.date()}, cannot step {date.date()}")
     wanted = {str(k): float(v) for k, v in targets.weights.items()}
-    instruments = sorted(set(book.positions.index) | set(wanted))
+    instruments = sorted(set(book.positions.index) | set(wanted) | ({rules.market} if rules.market else set()))
     state = state_of(book, instruments)
     close = _column(prices, "close", instruments, True)
     open_ = _column(prices, "open", instruments, rules.fill == "next_open")
@@ -186,11 +215,12 @@ def step(book: Book, targets, prices: pd.DataFrame, rules: Rules) -> tuple[Book,
                if state.held[i] != 0 or state.pending[i] != 0 or wanted.get(instruments[i], 0.0) != 0]
     target = np.array([wanted.get(name, 0.0) for name in instruments])
     previous_level = book.level
-    session = advance(state, target, close, open_, adv, rules, day=_day(date))
+    market = market_index(instruments, rules)
+    session = advance(state, target, close, open_, adv, rules, day=_day(date), market=market)
     fills = fills_of(session, instruments, date, close, rules)
     events = [Event(date, "missing_price", name) for name in missing]
-    events += events_of(session, instruments, date, rules, previous_level)
-    after = book_from_state(book, state, instruments, date)
+    events += events_of(session, instruments, date, rules, previous_level, book.flags)
+    after = book_from_state(book, state, instruments, date, market)
     return replace(after, gross_return=session.gross, cost=session.cost, flags=session.flags,
                    session_drawdown=session.drawdown), fills, events
 
@@ -223,7 +253,8 @@ def orders(before: Book, after: Book) -> list[Order]:
     return out
 
 
-def book_from_state(book: Book, state: State, instruments: list[str], date: pd.Timestamp) -> Book:
+def book_from_state(book: Book, state: State, instruments: list[str], date: pd.Timestamp,
+                    market: int | None = None) -> Book:
     entry = [pd.NaT if not np.isfinite(d) else pd.Timestamp.fromordinal(int(d)) for d in state.entry_day]
     positions = pd.DataFrame({"held": state.held, "pending": state.pending, "entry_price": state.entry_price,
                               "entry_date": pd.to_datetime(pd.Series(entry, dtype="datetime64[ns]")).to_numpy(),
@@ -234,8 +265,11 @@ def book_from_state(book: Book, state: State, instruments: list[str], date: pd.T
     before = book.positions
     was = ((before["held"] != 0) | (before["pending"] != 0)).reindex(positions.index, fill_value=False)
     keep = (positions["held"] != 0) | (positions["pending"] != 0) | was
+    if market is not None:  # the correlation rules need the market's last close even while it is not held
+        keep.iloc[market] = True
     return replace(book, as_of=date, positions=positions[keep], equity=state.equity, peak=state.peak,
-                   pending_cost=state.pending_cost, stopped_sessions=state.stopped_sessions, level=state.level)
+                   pending_cost=state.pending_cost, stopped_sessions=state.stopped_sessions, level=state.level,
+                   memory=state.guards.memory() if state.guards is not None else book.memory)
 
 
 def rearm(book: Book, date: pd.Timestamp, reason: str) -> tuple[Book, Event]:

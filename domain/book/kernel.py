@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from domain.book.guards import Guards
 from domain.book.rules import Rules
 
 # Bit flags per session (the first five are those of domain.backtest, same values).
@@ -29,6 +30,10 @@ TIME_STOP = 64
 ADV_CAPPED = 128
 POSITION_LIMIT = 256
 GROSS_CAPPED = 512
+TRAILING_STOP = 1024
+CORRELATION_SCALED = 2048
+CORRELATION_STOP = 4096
+AUTOCORR_TIGHTENED = 8192
 FLAG_NAMES = {
     THROTTLED: "drawdown_throttle",
     STOPPED: "drawdown_stop",
@@ -40,7 +45,12 @@ FLAG_NAMES = {
     ADV_CAPPED: "adv_cap",
     POSITION_LIMIT: "position_limit",
     GROSS_CAPPED: "gross_cap",
+    TRAILING_STOP: "trailing_stop",
+    CORRELATION_SCALED: "correlation_scale",
+    CORRELATION_STOP: "correlation_stop",
+    AUTOCORR_TIGHTENED: "drawdown_autocorr",
 }
+HISTORY_FLAGS = (TRAILING_STOP, CORRELATION_SCALED, CORRELATION_STOP, AUTOCORR_TIGHTENED)
 
 
 @dataclass
@@ -48,7 +58,8 @@ class State:
     """Mutable working state of a book. ``held``: weights held now; ``pending``: weights decided at the
     last close (equal to ``held`` when fills happen at the close; filled at the next open otherwise);
     ``pending_cost``: cost of the last decision's trade, booked in the next session; ``stopped_sessions``:
-    consecutive sessions under the drawdown stop; ``level``: throttle level (0 = none, k = k-th threshold)."""
+    consecutive sessions under the drawdown stop; ``level``: throttle level (0 = none, k = k-th threshold);
+    ``memory``: the recent sessions the history rules read (``guards.Guards``), built on first use."""
 
     held: np.ndarray
     pending: np.ndarray
@@ -61,6 +72,8 @@ class State:
     pending_cost: float = 0.0
     stopped_sessions: int = 0
     level: int = 0
+    memory: dict = field(default_factory=dict)
+    guards: Guards | None = None
 
     @classmethod
     def flat(cls, n: int, equity: float) -> State:
@@ -90,15 +103,42 @@ class Session:
     open_fill_equity: float = 0.0
     open_price: np.ndarray | None = None  # the prices the open fills used
     new_level: bool = False
+    scale: float = 1.0  # the throttle's multiplier this session
+    fall: float | None = None  # below the trailing high (fraction), when the trailing stop is on
+    correlation: float | None = None  # with the market, when a correlation rule is on
+    autocorr: tuple | None = None  # of the drawdown's changes by lag, when that rule is on
     notes: dict = field(default_factory=dict)
 
 
-def _levels(rules: Rules):
-    th = [-t for t in reversed(rules.drawdown_thresholds)]
+def _levels(rules: Rules, factor: float = 1.0):
+    """Throttle thresholds as negative drawdowns, deepest first; ``factor`` < 1 is the tightened throttle."""
+    th = [-(t * factor) for t in reversed(rules.drawdown_thresholds)]
     sc = list(reversed(rules.drawdown_scales))
-    first = -rules.drawdown_thresholds[0] if th else -math.inf
-    last = -rules.drawdown_thresholds[-1] if th else -math.inf
+    first = -(rules.drawdown_thresholds[0] * factor) if th else -math.inf
+    last = -(rules.drawdown_thresholds[-1] * factor) if th else -math.inf
     return th, sc, first, last
+
+
+def guard_verdict(rules: Rules, fall, corr, auto) -> tuple[int, float, float]:
+    """(flags, exposure multiplier, throttle factor) of the history rules for one session's statistics:
+    trailing stop and correlation stop (multiplier 0), the correlation scale-down of seed 000's technique 4
+    (``1 - (c - scale) / (1 - scale)``), and the tightened throttle while the drawdown's changes are
+    autocorrelated above the threshold at any lag."""
+    flags, mult, factor = 0, 1.0, 1.0
+    if fall is not None and fall > rules.trailing_stop:
+        flags |= TRAILING_STOP
+        mult = 0.0
+    if corr is not None:
+        if rules.correlation_stop is not None and corr > rules.correlation_stop:
+            flags |= CORRELATION_STOP
+            mult = 0.0
+        elif rules.correlation_scale is not None and corr > rules.correlation_scale:
+            flags |= CORRELATION_SCALED
+            mult *= 1.0 - (corr - rules.correlation_scale) / (1.0 - rules.correlation_scale)
+    if auto is not None and max(auto) > rules.autocorr_threshold:
+        flags |= AUTOCORR_TIGHTENED
+        factor = rules.autocorr_tighten
+    return flags, mult, factor
 
 
 def throttle(dd: float, rules: Rules) -> tuple[float, int]:
@@ -123,12 +163,15 @@ def _enter(state: State, new: np.ndarray, old: np.ndarray, price: np.ndarray, da
 
 
 def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarray | None,
-            adv: np.ndarray | None, rules: Rules, day: int = 0) -> Session:
+            adv: np.ndarray | None, rules: Rules, day: int = 0, market: int | None = None) -> Session:
     """One session: book the P&L from the last close to this close (filling pending orders at the open if
     ``rules.fill == 'next_open'``), check stops and the drawdown, turn ``target`` (wanted weights decided
     at this close, NaN = 0) into the new decision, and fill it now if ``rules.fill == 'close'``. ``day``
-    (an ordinal) dates the entries."""
+    (an ordinal) dates the entries; ``market`` indexes the instrument the correlation rules read."""
+    if state.guards is None and rules.watches_history:
+        state.guards = Guards(rules, state.equity, state.memory)
     r = _nz(close / state.last_close - 1.0)
+    before = state.equity
     session = {}
     if rules.fill == "close":
         gross = float(state.held @ r)
@@ -174,7 +217,14 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
     if state.equity > state.peak:
         state.peak = state.equity
     dd = state.equity / state.peak - 1.0
-    th, sc, first, last = _levels(rules)
+    gflags, mult, factor = 0, 1.0, 1.0
+    if state.guards is not None:
+        ret = gross - cost if rules.fill == "close" else state.equity / before - 1.0
+        stats = state.guards.update(state.equity, ret, float(r[market]) if market is not None else 0.0, dd)
+        session.update(fall=stats[0], correlation=stats[1], autocorr=stats[2])
+        gflags, mult, factor = guard_verdict(rules, *stats)
+        flags |= gflags
+    th, sc, first, last = _levels(rules, factor)
     scale, level = 1.0, 0
     for i, (t, s) in enumerate(zip(th, sc)):
         if dd < t:
@@ -193,6 +243,10 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
         x = x * scale
     if stopped:
         flags |= STOPPED
+    if mult != 1.0:
+        x = x * mult
+    if mult == 0.0:  # trailing or correlation stop: every position exits at once, past the turnover cap
+        forced = np.ones(len(x), dtype=bool)
     soft = rules.drawdown_soft_cap
     if soft is not None and dd < first:
         m = np.abs(x) > soft
@@ -236,6 +290,8 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
                 flags |= ADV_CAPPED
                 x = np.where(m, state.pending + np.sign(d) * cap, x)
 
+    if state.guards is not None:
+        state.guards.prev_dd = state.equity / state.peak - 1.0
     if rules.fill == "close":  # no price today: nothing can trade at this close, the position stays
         x = np.where(np.isfinite(close), x, state.pending)
     state.pending_cost = rules.cost_rate * float(np.abs(x - state.pending).sum())
@@ -250,7 +306,7 @@ def advance(state: State, target: np.ndarray, close: np.ndarray, open_: np.ndarr
     state.level = level
     return Session(equity=state.equity, gross=gross, cost=cost, drawdown=dd, flags=flags, rearmed=rearmed,
                    level=level, stop_loss=stop_hit, time_stop=time_hit, close_fill=close_fill,
-                   close_fill_equity=state.equity, new_level=new_level, **session)
+                   close_fill_equity=state.equity, new_level=new_level, scale=scale, **session)
 
 
 def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float = 1.0, peak: float = 1.0,
@@ -258,9 +314,12 @@ def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float 
     """``advance`` for one instrument, portfolio rules only and fills at the close, over Python floats
     (numpy scalar arithmetic would be ~10x slower per step). ``r``: the asset's close-to-close returns;
     ``x``: wanted exposures. Returns (exposure, flags, drawdown) lists and the final
-    (eq, peak, prev, pcost, flat)."""
+    (eq, peak, prev, pcost, flat). The history rules (trailing stop, correlation, drawdown
+    autocorrelation) read the asset as the market."""
     n = len(r)
     thresholds, scales, first, last = _levels(rules)
+    levels = {1.0: (thresholds, first, last)}
+    guards = Guards(rules, eq) if rules.watches_history else None
     soft = rules.drawdown_soft_cap if rules.drawdown_soft_cap is not None else math.inf
     lo, hi = rules.min_weight, rules.max_weight
     tmax = rules.max_turnover if rules.max_turnover is not None else math.inf
@@ -269,7 +328,8 @@ def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float 
     fl = [0] * n
     tdd = [0.0] * n
     for t in range(n):
-        eq *= 1.0 + (prev * r[t] - pcost)
+        ret = prev * r[t] - pcost
+        eq *= 1.0 + ret
         if eq > peak:
             peak = eq
         dd = eq / peak - 1.0
@@ -277,6 +337,13 @@ def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float 
         v = x[t]
         f = 0
         scale = 1.0
+        mult = 1.0
+        if guards is not None:
+            f, mult, factor = guard_verdict(rules, *guards.update(eq, ret, r[t], dd))
+            if factor not in levels:
+                th_, _, first_, last_ = _levels(rules, factor)
+                levels[factor] = (th_, first_, last_)
+            thresholds, first, last = levels[factor]
         for th, sc in zip(thresholds, scales):
             if dd < th:
                 scale = sc
@@ -287,6 +354,8 @@ def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float 
             v *= scale
         if stopped:
             f |= STOPPED
+        if mult != 1.0:
+            v *= mult
         if dd < first and abs(v) > soft:
             f |= SOFT_CAPPED
             v = soft if v > 0 else -soft
@@ -303,6 +372,9 @@ def scalar_overlay_loop(r: list[float], x: list[float], rules: Rules, eq: float 
                 flat = 0
         else:
             flat = 0
+        if guards is not None:
+            guards.prev_dd = eq / peak - 1.0
+        if not stopped and mult != 0.0:
             ch = v - prev
             if ch > tmax:
                 f |= TURNOVER_CAPPED

@@ -35,6 +35,16 @@ class Rules:
     ``max_positions`` keeps the largest |targets|; ``max_adv_fraction`` caps a trade's notional at that
     fraction of the instrument's average daily dollar volume (prices column ``adv``). Book: ``max_gross``
     caps sum |w|; ``max_turnover`` caps sum |change in w| per session (not applied to forced exits).
+
+    Rules that read the book's recent sessions (seed 000 sections 6.1, 6.3, 6.6; ``domain.book.guards``):
+    ``trailing_stop`` goes flat while the equity is more than that fraction below its high of the last
+    ``trailing_window`` closes (it lifts by itself once the high leaves the window); ``correlation_scale``
+    multiplies the weights by ``1 - (c - scale) / (1 - scale)`` while the correlation ``c`` of the book's
+    returns with the market's (instrument ``market``; None = the book's only instrument) over
+    ``correlation_window`` sessions is above it, and ``correlation_stop`` goes flat above that;
+    ``autocorr_threshold``: while the autocorrelation of the drawdown's daily changes over
+    ``autocorr_window`` sessions is above it at any of ``autocorr_lags``, the throttle's thresholds are
+    multiplied by ``autocorr_tighten`` (it starts earlier, the stop included).
     """
 
     commission_bps: float = 2.0
@@ -53,11 +63,22 @@ class Rules:
     rearm: str = "sessions"
     rearm_sessions: int = 21  # `rearm: sessions 21` in a config sets both fields
     max_turnover: float | None = None
+    trailing_stop: float | None = None
+    trailing_window: int = 20
+    correlation_scale: float | None = None
+    correlation_stop: float | None = None
+    correlation_window: int = 20
+    market: str | None = None
+    autocorr_threshold: float | None = None
+    autocorr_lags: tuple[int, ...] = (1, 5, 10, 20)
+    autocorr_window: int = 63
+    autocorr_tighten: float = 0.75
 
     def __post_init__(self) -> None:
         th, sc = tuple(float(v) for v in self.drawdown_thresholds), tuple(float(v) for v in self.drawdown_scales)
         object.__setattr__(self, "drawdown_thresholds", th)
         object.__setattr__(self, "drawdown_scales", sc)
+        object.__setattr__(self, "autocorr_lags", tuple(int(v) for v in self.autocorr_lags))
         if isinstance(self.rearm, str) and " " in self.rearm.strip():  # the config's 'sessions N'
             for key, value in self.parse_rearm(self.rearm).items():
                 object.__setattr__(self, key, value)
@@ -83,10 +104,34 @@ class Rules:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise InputError(f"rules: {name} must be > 0 (or absent)")
+        self._check_history_rules()
         for name in ("max_positions", "time_stop"):
             value = getattr(self, name)
             if value is not None and (int(value) != value or value < 1):
                 raise InputError(f"rules: {name} must be a positive integer (or absent)")
+
+    def _check_history_rules(self) -> None:
+        for name in ("trailing_stop", "correlation_scale", "correlation_stop", "autocorr_threshold"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value < 1:
+                raise InputError(f"rules: {name} must be between 0 and 1 (or absent)")
+        if None not in (self.correlation_scale, self.correlation_stop) and \
+                self.correlation_scale >= self.correlation_stop:
+            raise InputError("rules: correlation_scale must be below correlation_stop")
+        for name in ("trailing_window", "correlation_window", "autocorr_window"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 2:
+                raise InputError(f"rules: {name} must be an integer >= 2 sessions")
+        lags = self.autocorr_lags
+        if not lags or min(lags) < 1 or max(lags) >= self.autocorr_window:
+            raise InputError("rules: autocorr_lags must be >= 1 and below autocorr_window")
+        if not 0 < self.autocorr_tighten <= 1:
+            raise InputError("rules: autocorr_tighten must be in (0, 1]")
+
+    @property
+    def watches_history(self) -> bool:
+        """Whether a rule reads recent sessions (trailing stop, correlation, drawdown autocorrelation)."""
+        return any(v is not None for v in (self.trailing_stop, self.correlation_scale, self.correlation_stop,
+                                           self.autocorr_threshold))
 
     @property
     def cost_rate(self) -> float:
@@ -127,6 +172,11 @@ class Rules:
             min_weight=overlay.min_exposure, max_weight=overlay.max_exposure,
             drawdown_thresholds=overlay.drawdown_thresholds, drawdown_scales=overlay.drawdown_scales,
             drawdown_soft_cap=overlay.drawdown_soft_cap, max_turnover=overlay.max_turnover, **rearm,
+            trailing_stop=overlay.trailing_stop, trailing_window=overlay.trailing_window,
+            correlation_scale=overlay.correlation_scale, correlation_stop=overlay.correlation_stop,
+            correlation_window=overlay.correlation_window, autocorr_threshold=overlay.autocorr_threshold,
+            autocorr_lags=overlay.autocorr_lags, autocorr_window=overlay.autocorr_window,
+            autocorr_tighten=overlay.autocorr_tighten,
         )
         kwargs.update(overrides)
         return cls(**kwargs)

@@ -107,3 +107,27 @@ def test_orders_for_the_next_session_and_actual_fill(engine):
         row = conn.execute(select(BookOrderRow.actual_price, BookOrderRow.actual_quantity)
                            .where(BookOrderRow.id == int(o.id))).one()
     assert tuple(row) == (403.5, -700.0)
+
+
+def test_stored_book_keeps_what_the_history_rules_read(engine):
+    """The trailing stop, correlation and drawdown-autocorrelation windows survive the database between
+    sessions: stepping day by day through it equals the one-pass backtest."""
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("2024-03-01", periods=90)
+    close = pd.Series(400 * np.cumprod(1 + rng.normal(0.0005, 0.02, len(days))), index=days)
+    put_bars(engine, "QQQ", {d.date(): float(c) for d, c in close.items()})
+    weights = pd.DataFrame({"QQQ": np.clip(np.repeat(rng.normal(0.5, 0.9, 18), 5), -1, 1.5)}, index=days)
+    rules = Rules(trailing_stop=0.05, correlation_scale=0.7, correlation_stop=0.95, correlation_window=10,
+                  autocorr_threshold=0.3, autocorr_window=30, drawdown_thresholds=(0.03, 0.08),
+                  drawdown_scales=(0.5, 0.0), rearm="sessions 5")
+    for day in days:
+        run_step(engine, "vr", Targets(as_of=day, kind="exposure", weights={"QQQ": float(weights.loc[day, "QQQ"])}),
+                 rules, capital=1e6)
+    bt = run_book(weights, close.to_frame("QQQ"), rules, capital=1e6)
+    stored = book_days(engine, "vr")
+    np.testing.assert_allclose(stored["equity"].to_numpy(), bt.equity.to_numpy(), rtol=1e-10, atol=0)
+    flags = np.bitwise_or.reduce(bt.frame["flags"].to_numpy())
+    assert flags & (1024 | 2048)  # the trailing stop or the correlation scale acted in this stretch
+    with engine.connect() as conn:
+        kinds = {r[0] for r in conn.execute(text("SELECT kind FROM book_events WHERE strategy = 'vr'"))}
+    assert kinds & {"trailing_stop", "correlation_scale", "correlation_stop"}

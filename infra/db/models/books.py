@@ -55,6 +55,7 @@ class BookDayRow(Base):
     level: Mapped[int] = mapped_column(Integer)
     filters: Mapped[list] = mapped_column(JSON)
     rules: Mapped[dict] = mapped_column(JSON)
+    memory: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # recent sessions the history rules read
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
