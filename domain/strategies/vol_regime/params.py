@@ -164,13 +164,22 @@ class WalkForwardParams:
     frequency: str = "Q"
 
 
+def seed_overlay() -> OverlayParams:
+    """The overlay with seed 000's history rules on: trailing stop 5% below the 20-session high (6.1
+    technique 2), correlation with QQQ over 20 sessions scaling above 0.7 (technique 4) and flat above 0.95
+    (6.3), drawdown-change autocorrelation at lags 1/5/10/20 above 0.3 tightening the throttle (6.6)."""
+    return OverlayParams(trailing_stop=0.05, trailing_window=20, correlation_scale=0.7, correlation_stop=0.95,
+                         correlation_window=20, autocorr_threshold=0.3, autocorr_lags=(1, 5, 10, 20),
+                         autocorr_window=63, autocorr_tighten=0.75)
+
+
 @dataclass(frozen=True)
 class VolRegimeParams:
     features: FeatureParams = field(default_factory=FeatureParams)
     model: ModelParams = field(default_factory=ModelParams)
     grid: GridParams = field(default_factory=GridParams)
     exposure: ExposureParams = field(default_factory=ExposureParams)
-    overlay: OverlayParams = field(default_factory=OverlayParams)
+    overlay: OverlayParams = field(default_factory=seed_overlay)
     costs: CostModel = field(default_factory=CostModel)
     walk_forward: WalkForwardParams = field(default_factory=WalkForwardParams)
     tune: bool = True
