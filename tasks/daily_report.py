@@ -24,7 +24,7 @@ from infra.notifications import Notifier
 from infra.reporting.daily_report import DailyReport, render_daily_report
 from infra.research_store import load_signals
 from infra.settings import get_settings
-from infra.strategy_config import load_strategy_config
+from infra.tlt_exit_rule import live_risk_params
 
 NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: alerts are stored but reach no one. Set QUANTOPS_ALERT_URLS "
               "(see the README, Alerts).")
@@ -80,7 +80,7 @@ def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
 
 def gather(as_of: dt.date, strategies: list[str]) -> DailyReport:
     engine = app_engine()
-    risk = load_strategy_config("risk", RiskParams)
+    risk = live_risk_params()  # the TLT exit rule the checks apply, from its one source
     history = [r for r in store.nav_history(engine, 100_000) if r.date <= as_of]
     nav = pd.DataFrame({"nav": [r.nav for r in history], "drawdown": [r.drawdown for r in history]},
                        index=pd.to_datetime([r.date for r in history]))

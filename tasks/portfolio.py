@@ -29,7 +29,7 @@ from infra.db.engine import app_engine, transaction
 from infra.db.models.market import DailyBar, OptionQuote
 from infra.notifications import Notifier
 from infra.settings import get_settings
-from infra.strategy_config import load_strategy_config
+from infra.tlt_exit_rule import live_risk_params
 from tasks.retry import TRANSIENT
 
 MAX_DELIVERY_ATTEMPTS = 10
@@ -38,7 +38,8 @@ SUMMARY_KIND = "daily_summary"
 
 
 def risk_params() -> RiskParams:
-    return load_strategy_config("risk", RiskParams)
+    """config/risk.yaml's thresholds with the TLT exit rule (one source: ``infra.tlt_exit_rule``)."""
+    return live_risk_params()
 
 
 def bs_model_price(option_type: str, spot: float, strike: float, years: float, rate: float, vol: float,

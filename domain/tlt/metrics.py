@@ -7,7 +7,12 @@
   per trade, target 0, not annualised.
 - Kelly fraction f* = (p b - q) / b with p = POP, q = 1 - p.
 Sizing: a Kelly fraction of NAV is put at risk (max loss per contract), never more than the loss
-budget NAV * portfolio_yield * loss_fraction; contracts = floor(that / (max_loss * multiplier)).
+budget NAV * portfolio_yield * loss_fraction, and never more than ``max_position_risk`` of NAV on one
+position (the design document's best practice, "max 5% of NAV at risk", whatever the budget allows);
+contracts = floor(that / (max_loss * multiplier)).
+
+``troubleshooting_warnings``: the design document's troubleshooting section flags a calibration whose
+TLT regression R^2 is below 0.95 and a Kelly fraction above 20%.
 """
 
 from __future__ import annotations
@@ -72,11 +77,27 @@ def trade_metrics(pnl, level: float = 0.95) -> TradeMetrics:
 
 
 def kelly_contracts(kelly: float, nav: float, max_loss_per_share: float, multiplier: int = 100,
-                    kelly_multiplier: float = 1.0, loss_budget: float | None = None) -> int:
-    """Contracts to sell at `nav`; 0 when the edge is not positive. `loss_budget` is a fraction of NAV."""
+                    kelly_multiplier: float = 1.0, loss_budget: float | None = None,
+                    max_position_risk: float | None = None) -> int:
+    """Contracts to sell at `nav`; 0 when the edge is not positive. `loss_budget` and `max_position_risk`
+    (the cap on one position's max loss) are fractions of NAV."""
     if not kelly > 0 or not max_loss_per_share > 0 or not nav > 0:
         return 0
     at_risk = kelly * kelly_multiplier * nav
-    if loss_budget is not None:
-        at_risk = min(at_risk, loss_budget * nav)
+    for cap in (loss_budget, max_position_risk):
+        if cap is not None:
+            at_risk = min(at_risk, cap * nav)
     return int(at_risk // (max_loss_per_share * multiplier))
+
+
+def troubleshooting_warnings(r_squared: float | None = None, kelly: float | None = None,
+                             min_r_squared: float = 0.95, max_kelly: float = 0.20) -> list[str]:
+    """The design document's troubleshooting warnings that apply (an empty list when none does)."""
+    out = []
+    if r_squared is not None and math.isfinite(r_squared) and r_squared < min_r_squared:
+        out.append(f"calibration R^2 {r_squared:.4f} is below {min_r_squared:g}: check data quality, consider a "
+                   "different date range, or exclude volatile periods")
+    if kelly is not None and math.isfinite(kelly) and kelly > max_kelly:
+        out.append(f"Kelly fraction {kelly:.1%} is above {max_kelly:.0%}: apply fractional Kelly (0.25-0.5x); "
+                   "Kelly assumes log utility and can be aggressive")
+    return out

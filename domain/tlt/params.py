@@ -43,6 +43,9 @@ class TltOverlayParams:
     contract_multiplier: int = 100
     kelly_multiplier: float = 1.0
     nav_levels: tuple[float, ...] = (1_000_000.0, 10_000_000.0)
+    max_position_risk: float = 0.05  # best practices: max 5% of NAV at risk in one position
+    min_r_squared: float = 0.95  # troubleshooting: warn when the TLT regression fits worse
+    max_kelly: float = 0.20  # troubleshooting: warn when the Kelly fraction is above this
 
     def __post_init__(self) -> None:
         if not 0 < self.loss_budget_fraction <= 1:
@@ -53,6 +56,8 @@ class TltOverlayParams:
             raise ValueError("n_paths must be >= 100 and expiration_days >= 1")
         if not 0 < self.kelly_multiplier <= 1:
             raise ValueError("kelly_multiplier must lie in (0, 1]")
+        if not 0 < self.max_position_risk <= 1 or not 0 < self.min_r_squared <= 1 or not self.max_kelly > 0:
+            raise ValueError("max_position_risk and min_r_squared must lie in (0, 1], max_kelly must be > 0")
 
     @property
     def loss_budget(self) -> float:

@@ -125,7 +125,8 @@ def calibrate_cmd(
     result = calibrate(frame, start, end, exclude_covid=not no_covid_exclusion,
                        covid_window=(p.covid_start, p.covid_end), min_observations=p.min_observations,
                        vol_window=p.realized_vol_window, tlt_adj_col=tlt_adj_col, **columns)
-    output.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    warnings = _r2_warnings(result, p)
+    output.write_text(json.dumps({**result.to_dict(), "warnings": warnings}, indent=2) + "\n")
     v, r, vol, cur = result.vasicek, result.regression, result.volatility, result.current
     table = Table(title=f"TLT calibration {start}..{end}"
                   f"{'' if no_covid_exclusion else ' (COVID window excluded)'}, {result.n_observations} days")
@@ -141,7 +142,19 @@ def calibrate_cmd(
                   if tlt_adj_col else "q=0 (no --tlt-adj-col: TLT priced as a non-payer)")
     table.add_row("current", f"{cur.date}: 20y {cur.yield_20y:.3%}, 30y {cur.yield_30y:.3%}, TLT {cur.tlt_price:.2f}")
     console.print(table)
+    _warn(warnings)
     console.print(f"Wrote {output}")
+
+
+def _r2_warnings(cal: CalibrationResult, p: TltOverlayParams) -> list[str]:
+    from domain.tlt.metrics import troubleshooting_warnings
+
+    return troubleshooting_warnings(r_squared=cal.regression.r_squared, min_r_squared=p.min_r_squared)
+
+
+def _warn(warnings: list[str]) -> None:
+    for line in warnings:
+        console.print(f"[bold yellow]WARNING[/]: {line}")
 
 
 def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
@@ -153,14 +166,16 @@ def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
 
 
 def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: TltOverlayParams,
-            title: str) -> None:
-    from domain.tlt.metrics import kelly_contracts
+            title: str, warnings: list[str], output: Path | None) -> None:
+    from domain.tlt.metrics import kelly_contracts, troubleshooting_warnings
 
     passing = [e for e in evaluations if e.metrics.pop >= min_pop]
     if not passing:
         best = max(e.metrics.pop for e in evaluations)
         console.print(f"No strategy reaches POP >= {min_pop:.0%} (best {best:.1%} over {len(evaluations)} "
                       "candidates): lower --min-pop, or widen the candidate deltas/widths or expirations.")
+        _warn(warnings)
+        _write(output, {"top": None, "contracts": {}, "warnings": warnings})
         return
     table = Table(title=title)
     for col in ("Rank", "Type", "Strikes", "Expiry", "Credit", "POP", "E[R]", "CVaR95", "RAR", "Kelly%"):
@@ -182,12 +197,26 @@ def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: 
     console.print(f"  Avg days held:    {best.avg_days_held:.1f}")
     console.print(f"  Profit factor {m.profit_factor:.2f}, win/loss {m.win_loss_ratio:.2f}, Sortino {m.sortino:.2f}")
     console.print(f"\n  Position sizing (Kelly {m.kelly_fraction:.1%} x {p.kelly_multiplier:g}, capped at the "
-                  f"loss budget {p.loss_budget:.3%} of NAV):")
+                  f"loss budget {p.loss_budget:.3%} of NAV and {p.max_position_risk:.0%} of NAV per position):")
+    contracts = {}
     for nav in p.nav_levels:
         n = kelly_contracts(m.kelly_fraction, nav, s.max_loss(c.credit), p.contract_multiplier,
-                            p.kelly_multiplier, p.loss_budget)
+                            p.kelly_multiplier, p.loss_budget, p.max_position_risk)
+        contracts[f"{nav:.0f}"] = n
         console.print(f"    For ${nav / 1e6:,.0f}M NAV: {n} contracts")
     _reasons(best.exit_reasons)
+    warnings = warnings + troubleshooting_warnings(kelly=m.kelly_fraction, max_kelly=p.max_kelly)
+    _warn(warnings)
+    _write(output, {"top": {"spread": s.label, "expiration": c.expiration or f"{s.expiration_days}d",
+                            "credit": c.credit, "pop": m.pop, "expected_return": m.expected_return,
+                            "cvar_95": m.cvar_95, "kelly_fraction": _finite(m.kelly_fraction)},
+                    "contracts": contracts, "warnings": warnings})
+
+
+def _write(output: Path | None, doc: dict) -> None:
+    if output is not None:
+        output.write_text(json.dumps(doc, indent=2) + "\n")
+        console.print(f"Wrote {output}")
 
 
 def _reasons(reasons: dict[str, float]) -> None:
@@ -221,6 +250,7 @@ def evaluate_cmd(
     call_only: bool = typer.Option(False, "--call-only"),
     seed: int = typer.Option(None, "--seed", help="Default 42."),
     top: int = typer.Option(None, "--top", help="Default 10."),
+    output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
     from domain.tlt.evaluation import evaluate_candidates, model_candidates
@@ -247,7 +277,7 @@ def evaluate_cmd(
                   f"{n_paths} paths, "
                   f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
                   f"{rule.dte_threshold} DTE")
-    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)")
+    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output)
 
 
 @app.command("market-evaluate")
@@ -266,6 +296,7 @@ def market_evaluate_cmd(
     call_only: bool = typer.Option(False, "--call-only"),
     seed: int = typer.Option(None, "--seed"),
     top: int = typer.Option(None, "--top"),
+    output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
     from domain.tlt.evaluation import chain_candidates, evaluate_candidates
@@ -314,7 +345,7 @@ def market_evaluate_cmd(
                                       p.trading_days_per_year, cal.div_yield)
     console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
                   f"{n_paths} paths")
-    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)")
+    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output)
 
 
 @app.command("optimize")
@@ -337,6 +368,8 @@ def optimize_cmd(
                                        help="expected_return or risk_adjusted_return."),
     top: int = typer.Option(None, "--top", help="Default 10."),
     output: Path = typer.Option(None, "--output", help="Write optimal_params.json here."),
+    adopt: bool = typer.Option(False, "--adopt", help="Store the best exit rule as the one the daily risk "
+                               "checks apply (QUANTOPS_HOME/tlt_exit_rule.json)."),
 ) -> None:
     """Grid-search exit rules (profit target x loss multiple x DTE) for one spread under POP/CVaR limits."""
     from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
@@ -399,6 +432,10 @@ def optimize_cmd(
                           _money(g.expected_return), f"{g.pop:.1%}", _money(g.cvar_95),
                           f"{g.risk_adjusted_return:.2f}", f"{g.avg_days_held:.1f}")
         console.print(table)
+    warnings = _r2_warnings(cal, p)
+    _warn(warnings)
+    if adopt:
+        _adopt(best, spread.label, calibration, n_paths, seed)
     if output is not None:
         doc = {
             "spread": {"type": spread.kind, "short_strike": spread.short_strike, "long_strike": spread.long_strike,
@@ -412,9 +449,24 @@ def optimize_cmd(
                 "risk_adjusted_return": _finite(best.risk_adjusted_return), "avg_days_held": best.avg_days_held},
             "n_evaluated": result.n_evaluated,
             "n_passing": result.n_passing,
+            "warnings": warnings,
         }
         output.write_text(json.dumps(doc, indent=2) + "\n")
         console.print(f"Wrote {output}")
+
+
+def _adopt(best, label: str, calibration: Path, n_paths: int, seed: int) -> None:
+    from domain.tlt.exits import ExitRule
+    from infra.tlt_exit_rule import store_exit_rule
+
+    if best is None:
+        raise InputError("--adopt: no parameter set passes the constraints, nothing to adopt")
+    rule = ExitRule(best.profit_target_pct, best.loss_multiple, best.dte_threshold)
+    path = store_exit_rule(rule, {"spread": label, "calibration": str(calibration), "n_paths": n_paths,
+                                  "seed": seed, "expected_return": best.expected_return, "pop": best.pop,
+                                  "cvar_95": best.cvar_95})
+    console.print(f"Adopted: the daily risk checks now close spreads at {rule.profit_target_pct:.0%} profit, "
+                  f"{rule.loss_multiple:g}x loss, {rule.dte_threshold} DTE ({path})")
 
 
 def _finite(x: float) -> float | None:

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from domain.errors import InputError
+
 from flows.cli.main import app
 
 runner = CliRunner()
@@ -38,7 +40,8 @@ def calibration(tmp_path: Path, history_csv: Path) -> Path:
 def test_calibrate_writes_the_design_json(calibration: Path):
     doc = json.loads(calibration.read_text())
     assert set(doc) == {"vasicek_params", "regression_params", "volatility_params", "current_values",
-                        "dividend_params"}
+                        "dividend_params", "warnings"}
+    assert doc["warnings"] == []  # the synthetic TLT is an exact function of the yields: R^2 ~ 1
     assert doc["dividend_params"] == {"dividend_yield": 0.0}  # no --tlt-adj-col: priced as a non-payer
     assert set(doc["vasicek_params"]) == {"kappa_20", "theta_20", "sigma_20", "kappa_30", "theta_30", "sigma_30",
                                           "rho"}
@@ -57,7 +60,8 @@ def test_optimize_prints_and_writes_the_design_json(calibration: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert "Optimization complete in" in result.output and "parameter sets pass" in result.output
     doc = json.loads(out.read_text())
-    assert set(doc) == {"spread", "initial_credit", "best_params", "best_result", "n_evaluated", "n_passing"}
+    assert set(doc) == {"spread", "initial_credit", "best_params", "best_result", "n_evaluated", "n_passing",
+                        "warnings"}
     assert doc["spread"]["type"] == "bull_put" and doc["spread"]["expiration_days"] == 45
     assert set(doc["best_params"]) == {"profit_target_pct", "loss_multiple", "dte_threshold"}
     assert set(doc["best_result"]) == {"expected_return", "cvar_95", "pop", "risk_adjusted_return", "avg_days_held"}
@@ -130,3 +134,61 @@ def test_calibrate_refuses_missing_columns_and_bad_prices(tmp_path: Path, histor
     result = runner.invoke(app, ["tlt", "calibrate", "--data", str(tmp_path / "c.csv"), "--output",
                                  str(tmp_path / "c.json")])
     assert result.exit_code == 2 and "usable observations" in result.output
+
+
+def test_low_r_squared_and_high_kelly_are_warned_and_stored(history_csv: Path, tmp_path: Path):
+    """Design document 001, troubleshooting: regression R^2 < 0.95 and Kelly > 20% are printed and stored."""
+    frame = pd.read_csv(history_csv)
+    rng = np.random.default_rng(0)
+    frame["tlt_close"] = frame["tlt_close"] * np.exp(rng.normal(0, 0.05, len(frame)))  # a poor fit
+    noisy = tmp_path / "noisy.csv"
+    frame.to_csv(noisy, index=False)
+    cal = tmp_path / "noisy.json"
+    result = runner.invoke(app, ["tlt", "calibrate", "--data", str(noisy), "--output", str(cal)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(cal.read_text())
+    assert doc["regression_params"]["r_squared"] < 0.95
+    assert len(doc["warnings"]) == 1 and "R^2" in doc["warnings"][0] and "WARNING" in result.output
+    out = tmp_path / "eval.json"
+    result = runner.invoke(app, ["tlt", "evaluate", "-c", str(cal), "--n-paths", "1000", "--min-pop", "0.5",
+                                 "--put-only", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    ev = json.loads(out.read_text())
+    kelly = ev["top"]["kelly_fraction"]
+    assert any("R^2" in w for w in ev["warnings"])
+    assert any("Kelly" in w for w in ev["warnings"]) == (kelly > 0.20)
+
+
+def test_optimize_adopt_stores_the_exit_rule_the_daily_checks_apply(calibration: Path, app_env, tmp_path: Path):
+    from infra.settings import get_settings
+    from infra.tlt_exit_rule import current_exit_rule
+    from tasks.portfolio import risk_params
+
+    assert (risk_params().profit_target_pct, risk_params().loss_limit_multiple, risk_params().dte_threshold) == \
+        (0.50, 2.0, 7)  # nothing adopted: config/tlt_overlay.yaml's, the design document's
+    result = runner.invoke(app, ["tlt", "optimize", "-c", str(calibration), "--delta", "0.20", "--width", "3",
+                                 "--spread-type", "put", "--n-paths", "2000", "--min-pop", "0.5",
+                                 "--profit-targets", "0.3", "--loss-multiples", "1.5", "--dte-thresholds", "3",
+                                 "--adopt"])
+    assert result.exit_code == 0, result.output
+    stored = json.loads((get_settings().home / "tlt_exit_rule.json").read_text())
+    assert (stored["profit_target_pct"], stored["loss_multiple"], stored["dte_threshold"]) == (0.3, 1.5, 3)
+    assert stored["adopted_at"] and stored["chosen_by"] == "quantops tlt optimize"
+    live = risk_params()
+    assert (live.profit_target_pct, live.loss_limit_multiple, live.dte_threshold) == (0.3, 1.5, 3)
+    assert "tlt_exit_rule.json" in current_exit_rule()[1]
+
+
+def test_risk_yaml_may_not_set_the_tlt_exit_rule(app_env, tmp_path: Path, monkeypatch):
+    import shutil
+
+    from infra.settings import CONFIG_DIR, reset_settings_cache
+    from tasks.portfolio import risk_params
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    (config / "risk.yaml").write_text((config / "risk.yaml").read_text() + "profit_target_pct: 0.4\n")
+    monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(config))
+    reset_settings_cache()
+    with pytest.raises(InputError, match="profit_target_pct is part of the TLT exit rule"):
+        risk_params()

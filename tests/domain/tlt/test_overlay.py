@@ -10,7 +10,7 @@ import pytest
 from domain.errors import InputError
 from domain.tlt.calibration import CalibrationResult, calibrate, detect_percent
 from domain.tlt.exits import DTE_THRESHOLD, EXPIRATION, LOSS_LIMIT, PROFIT_TARGET, ExitRule, apply_exits
-from domain.tlt.metrics import cvar, kelly_contracts, kelly_fraction, trade_metrics
+from domain.tlt.metrics import cvar, kelly_contracts, kelly_fraction, trade_metrics, troubleshooting_warnings
 from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
 from domain.tlt.optimize import optimize_exits
 from domain.tlt.regression import fit_tlt_regression
@@ -71,6 +71,15 @@ def test_metrics_by_hand():
     assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.02375) == 104
     assert kelly_contracts(0.25, 1e6, 2.28, 100, 0.5) == 548
     assert kelly_contracts(-0.1, 1e6, 2.28) == 0
+    # one position never has more than 5% of NAV at risk, whatever the loss budget allows (001 best practices)
+    assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.10, 0.05) == 219  # $50k / $228
+    assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.02375, 0.05) == 104  # the budget binds first
+
+
+def test_troubleshooting_warnings():
+    assert troubleshooting_warnings(r_squared=0.99, kelly=0.15) == []
+    low, high = troubleshooting_warnings(r_squared=0.90, kelly=0.25)
+    assert "R^2 0.9000 is below 0.95" in low and "Kelly fraction 25.0% is above 20%" in high
 
 
 def test_spread_arithmetic_and_strike_selection():
