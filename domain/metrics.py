@@ -9,7 +9,9 @@ Conventions (the same as empyrical, so figures can be checked against it):
 - A year has ``PERIODS_PER_YEAR = 252`` trading days.
 - Drawdowns are fractions <= 0 (``-0.1`` is a 10% fall from the running peak). The equity curve starts
   at 1 before the first return, so a loss on day one is a drawdown.
-- Ratios use a zero risk-free rate and zero required return. Sharpe is mean / std (ddof=1) * sqrt(252);
+- Ratios use a zero risk-free rate and zero required return unless ``risk_free`` (an annual rate) is
+  given: then Sharpe and Sortino are computed on the excess returns r - risk_free / 252 (empyrical's
+  ``risk_free`` / ``required_return``, quoted per year). Sharpe is mean / std (ddof=1) * sqrt(252);
   Sortino is mean * 252 / downside deviation, where the downside deviation is
   sqrt(mean(min(r, 0)^2)) * sqrt(252); Calmar is CAGR / |max drawdown|.
 - A ratio whose denominator is zero is NaN, except Sortino with no losing day, which is +inf (empyrical).
@@ -88,8 +90,8 @@ def annual_volatility(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YE
     return float(r.std(ddof=1) * np.sqrt(periods_per_year))
 
 
-def sharpe(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YEAR) -> float:
-    r = _finite(returns)
+def sharpe(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YEAR, risk_free: float = 0.0) -> float:
+    r = _finite(returns) - risk_free / periods_per_year
     if r.size < 2:
         return float("nan")
     sd = r.std(ddof=1)
@@ -105,8 +107,8 @@ def downside_risk(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YEAR) 
     return float(np.sqrt(np.mean(np.minimum(r, 0.0) ** 2)) * np.sqrt(periods_per_year))
 
 
-def sortino(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YEAR) -> float:
-    r = _finite(returns)
+def sortino(returns: ArrayLike, periods_per_year: int = PERIODS_PER_YEAR, risk_free: float = 0.0) -> float:
+    r = _finite(returns) - risk_free / periods_per_year
     if r.size < 2:
         return float("nan")
     dd = downside_risk(r, periods_per_year)
@@ -218,15 +220,16 @@ def recovery_factor(returns: ArrayLike) -> float:
     return float(total_return(returns) / abs(mdd))
 
 
-def summarize(returns: ArrayLike, exposure: ArrayLike | None = None) -> dict[str, float]:
-    """Every metric of this module as a flat dict of floats (turnover is NaN without ``exposure``)."""
+def summarize(returns: ArrayLike, exposure: ArrayLike | None = None, risk_free: float = 0.0) -> dict[str, float]:
+    """Every metric of this module as a flat dict of floats (turnover is NaN without ``exposure``);
+    Sharpe and Sortino over the annual ``risk_free`` rate."""
     longest, average = drawdown_durations(returns)
     return {
         "total_return": total_return(returns),
         "cagr": cagr(returns),
         "volatility": annual_volatility(returns),
-        "sharpe": sharpe(returns),
-        "sortino": sortino(returns),
+        "sharpe": sharpe(returns, risk_free=risk_free),
+        "sortino": sortino(returns, risk_free=risk_free),
         "max_drawdown": max_drawdown(returns),
         "calmar": calmar(returns),
         "hit_rate": hit_rate(returns),

@@ -173,11 +173,14 @@ def build_report_html(strategy: str, label: str, run: dict, folds, days) -> str:
     import pandas as pd
 
     from domain import metrics as metric_fns
+    from domain.targets import check_targets
     from infra.reporting.tearsheet import render_tearsheet
 
-    metrics = {strategy: {**metric_fns.summarize(days["strategy_return"], days["exposure"]),
+    report = _report_params(strategy)
+    rf = report.risk_free_rate
+    metrics = {strategy: {**metric_fns.summarize(days["strategy_return"], days["exposure"], risk_free=rf),
                           **metric_fns.relative_to(days["strategy_return"], days["benchmark_return"])},
-               label: metric_fns.summarize(days["benchmark_return"])}
+               label: metric_fns.summarize(days["benchmark_return"], risk_free=rf)}
     params = json.loads(run.get("params") or "{}")
     costs = params.get("costs") if isinstance(params, dict) else None
     cost_text = (f"{costs['commission_bps']:g} bp commission + {costs['slippage_bps']:g} bp slippage per unit of "
@@ -191,7 +194,22 @@ def build_report_html(strategy: str, label: str, run: dict, folds, days) -> str:
                              f"--seed {run['seed']}"}
     notes = json.loads(run["notes"] or "[]")
     return render_tearsheet(f"{strategy} walk-forward", days, pd.DataFrame(fold_rows(folds, days)), metrics, label,
-                            notes, costs=cost_text, provenance=provenance)
+                            notes, costs=cost_text, provenance=provenance, risk_free=rf,
+                            targets=check_targets(metrics[strategy], report.targets))
+
+
+def _report_params(strategy: str):
+    """The strategy's ``report:`` settings (risk-free rate, design targets); defaults when it has none or is
+    no longer registered (an old stored run)."""
+    from domain.errors import InputError
+    from domain.targets import ReportParams
+    from infra.strategy_registry import build_strategy
+
+    try:
+        report = getattr(build_strategy(strategy).params, "report", None)
+    except InputError:
+        report = None
+    return report if isinstance(report, ReportParams) else ReportParams()
 
 
 def _publish_report_artifact(strategy: str, label: str, run: dict, days) -> None:

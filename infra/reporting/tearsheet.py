@@ -32,7 +32,7 @@ METRIC_ROWS: list[tuple[str, str, str]] = [
     ("drawdown_avg_recovery_days", "Average recovery", "days"), ("recovery_factor", "Recovery factor", "ratio"),
     ("hit_rate", "Hit rate (days up)", "pct"), ("win_loss_ratio", "Win/loss ratio", "ratio"),
     ("var_95", "Daily VaR 95%", "pct"), ("cvar_95", "Daily CVaR 95%", "pct"), ("skew", "Skew", "ratio"),
-    ("kurtosis", "Excess kurtosis", "ratio"), ("turnover", "Turnover (ann., x capital)", "ratio"),
+    ("kurtosis", "Excess kurtosis", "ratio"), ("turnover", "Turnover (avg daily |exposure change|)", "ratio"),
     ("alpha", "Alpha (ann.)", "pct"), ("beta", "Beta", "ratio"),
     ("information_ratio", "Information ratio", "ratio"), ("tracking_error", "Tracking error (ann.)", "pct"),
 ]
@@ -164,6 +164,19 @@ def fold_table(folds: pd.DataFrame) -> str:
     return f'<table class="folds"><tr>{head}</tr>{body}</table>'
 
 
+def target_table(checks: Sequence) -> str:
+    """The design document's targets (``domain.targets.check_targets``), each with its value and pass/fail."""
+    units = {key: unit for key, _, unit in METRIC_ROWS}
+    labels = {key: label for key, label, _ in METRIC_ROWS}
+    rows = "".join(
+        f"<tr><th>{html.escape(labels.get(c.metric, c.metric))}</th><td>{fmt(c.value, units.get(c.metric, 'ratio'))}"
+        f"</td><td>{html.escape(c.target)}</td><td>{'pass' if c.passed else '<b>FAIL</b>'}</td></tr>"
+        for c in checks)
+    passed = sum(c.passed for c in checks)
+    return (f'<table class="targets"><tr><th></th><th>value</th><th>target</th><th></th></tr>{rows}</table>'
+            f'<p class="sub">{passed} of {len(checks)} targets met.</p>')
+
+
 def _definition_list(items: Mapping[str, object]) -> str:
     return "<dl>" + "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
                             for k, v in items.items()) + "</dl>"
@@ -180,7 +193,7 @@ dt{color:#555} dd{margin:0}"""
 def render_tearsheet(
     title: str, days: pd.DataFrame, folds: pd.DataFrame, metrics: Mapping[str, Mapping[str, float]],
     benchmark: str, notes: list[str] | None = None, *, costs: str | None = None,
-    provenance: Mapping[str, object] | None = None,
+    provenance: Mapping[str, object] | None = None, risk_free: float = 0.0, targets: Sequence = (),
 ) -> str:
     """`days`: index date, columns exposure, strategy_return, benchmark_return (net of costs).
     `folds`: one row a fold with test_start, test_end, period_return, bh_period_return, ... (CLI fold_rows).
@@ -194,8 +207,9 @@ def render_tearsheet(
 <h1>{html.escape(title)}</h1>
 <p class="sub">Out of sample {days.index.min():%Y-%m-%d} to {days.index.max():%Y-%m-%d}: {len(days):,} sessions,
 {len(folds)} walk-forward folds, benchmark: {html.escape(benchmark)}. Returns are daily, simple, net of
-costs; ratios use a zero risk-free rate and 252 sessions a year.</p>
+costs; Sharpe and Sortino are over a {risk_free:.1%} risk-free rate (per year), 252 sessions a year.</p>
 <h2>Metrics</h2>{metric_table(metrics)}
+{"<h2>Design targets</h2>" + target_table(targets) if targets else ""}
 <p class="sub">Alpha, beta, information ratio and tracking error of {html.escape(label)} against
 {html.escape(benchmark)} (daily returns, annualised).</p>
 <h2>Performance over time</h2>{time_panels(days, label, benchmark, boundaries)}

@@ -99,3 +99,28 @@ def test_summarize_has_every_metric():
     ):
         assert key in out and isinstance(out[key], float)
     assert out["turnover"] > 0
+
+
+def test_risk_free_rate_for_sharpe_and_sortino():
+    """Issue 18 item 11: an annual risk-free rate is taken off each day (rate / 252); 0 is empyrical's convention."""
+    r = np.array([0.01, -0.005, 0.002, 0.007, -0.012, 0.004])
+    excess = r - 0.02 / 252
+    mean, sd = excess.mean(), excess.std(ddof=1)
+    assert m.sharpe(r, risk_free=0.02) == pytest.approx(mean / sd * np.sqrt(252), rel=1e-12)
+    down = np.sqrt(np.mean(np.minimum(excess, 0) ** 2)) * np.sqrt(252)
+    assert m.sortino(r, risk_free=0.02) == pytest.approx(mean * 252 / down, rel=1e-12)
+    assert m.sharpe(r) == m.sharpe(r, risk_free=0.0) == pytest.approx(r.mean() / r.std(ddof=1) * np.sqrt(252))
+    s = m.summarize(r, risk_free=0.02)
+    assert s["sharpe"] == m.sharpe(r, risk_free=0.02) and s["sortino"] == m.sortino(r, risk_free=0.02)
+
+
+def test_design_targets_pass_or_fail():
+    from domain.errors import InputError
+    from domain.targets import ReportParams, check_targets, parse_targets
+
+    targets = parse_targets([["calmar", ">=", 1.5], ["volatility", "between", [0.15, 0.2]], ["skew", ">", 0]])
+    checks = check_targets({"calmar": 1.5, "volatility": 0.25, "skew": float("nan")}, targets)
+    assert [(c.target, c.passed) for c in checks] == [(">= 1.5", True), ("between 0.15 and 0.2", False),
+                                                       ("> 0", False)]
+    with pytest.raises(InputError, match=r"report.targets\[0\]"):
+        ReportParams(targets=[["calmar", "=>", 1.5]])

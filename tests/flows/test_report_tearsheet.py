@@ -89,3 +89,17 @@ def test_relative_metrics_identities():
     assert levered["information_ratio"] == pytest.approx(m.sharpe(b))
     shifted = m.relative_to(b + 0.0001, b)
     assert shifted["alpha"] == pytest.approx(1.0001 ** 252 - 1)
+
+
+def test_vol_regime_report_uses_the_documents_2pct_risk_free_rate_and_shows_each_74_target(report):
+    """Issue 18 item 11: Sharpe/Sortino over seed 000's 2% risk-free rate; section 7.4's targets pass/fail."""
+    days = _days("2019-01-01", "2020-12-31")
+    sharpe = m.sharpe(days["strategy_return"] - 0.02 / 252)
+    assert re.search(rf"<th>Sharpe</th><td>{sharpe:.2f}</td>", report)
+    assert sharpe != pytest.approx(m.sharpe(days["strategy_return"]), abs=0.01)
+    assert "over a 2.0% risk-free rate" in report and "<h2>Design targets</h2>" in report
+    rows = re.findall(r"<tr><th>([^<]+)</th><td>[^<]+</td><td>([^<]+)</td><td>(pass|<b>FAIL</b>)</td></tr>", report)
+    assert len(rows) == 14 and ("Calmar", "&gt;= 1.5") in [(a, b) for a, b, _ in rows]
+    calmar = m.calmar(days["strategy_return"])
+    assert dict((a, c) for a, _, c in rows)["Calmar"] == ("pass" if calmar >= 1.5 else "<b>FAIL</b>")
+    assert re.search(r"\d+ of 14 targets met", report)

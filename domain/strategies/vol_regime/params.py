@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from domain.backtest import CostModel, OverlayParams
 from domain.errors import InputError
+from domain.targets import ReportParams
 
 Weights = tuple[float, float, float, float]
 
@@ -173,6 +174,23 @@ def seed_overlay() -> OverlayParams:
                          autocorr_window=63, autocorr_tighten=0.75)
 
 
+# seed 000 section 7.4, "Metrics Beyond Calmar": keys of domain.metrics.summarize. Kurtosis there is excess
+# kurtosis, so the document's "< 5" (normal = 3) is "< 2"; VaR/CVaR "< -2% / -3% daily" read as losses no
+# deeper than that; turnover is the average daily |exposure change|.
+SEED_000_TARGETS = (
+    ("calmar", ">=", 1.5), ("sharpe", ">=", 1.2), ("sortino", ">=", 1.5), ("max_drawdown", ">", -0.12),
+    ("hit_rate", ">", 0.52), ("win_loss_ratio", ">", 1.2), ("turnover", "<", 0.5),
+    ("volatility", "between", (0.15, 0.20)), ("skew", ">", 0.0), ("kurtosis", "<", 2.0),
+    ("var_95", ">", -0.02), ("cvar_95", ">", -0.03), ("drawdown_avg_recovery_days", "<", 30.0),
+    ("recovery_factor", ">", 1.5),
+)
+
+
+def seed_report() -> ReportParams:
+    """Seed 000's report: Sharpe and Sortino over a 2% risk-free rate (7.4: "(CAGR - Rf)"), its 7.4 targets."""
+    return ReportParams(risk_free_rate=0.02, targets=SEED_000_TARGETS)
+
+
 @dataclass(frozen=True)
 class VolRegimeParams:
     features: FeatureParams = field(default_factory=FeatureParams)
@@ -183,3 +201,4 @@ class VolRegimeParams:
     costs: CostModel = field(default_factory=CostModel)
     walk_forward: WalkForwardParams = field(default_factory=WalkForwardParams)
     tune: bool = True
+    report: ReportParams = field(default_factory=seed_report)
