@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -141,8 +142,10 @@ def record_actual_fill(engine: Engine, order_id: int, price: float, quantity: fl
                        note: str | None = None) -> BookOrderRow:
     """The desk's actual execution of an order (when it differs from paper). The paper book is not
     changed: it stays the strategy's record; the difference is reported as slippage."""
-    if not price > 0:
-        raise InputError(f"orders fill: --price must be > 0, got {price}")
+    if not (price > 0 and math.isfinite(price)):
+        raise InputError(f"orders fill: --price must be > 0 (and finite), got {price}")
+    if quantity is not None and not math.isfinite(quantity):
+        raise InputError(f"orders fill: --quantity must be a finite number, got {quantity}")
     with Session(engine, expire_on_commit=False) as s, s.begin():
         row = s.get(BookOrderRow, order_id)
         if row is None:

@@ -8,6 +8,7 @@ is committed on its own, because "sent" must survive a crash right after the sen
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from domain.portfolio.positions import (
     realized_pnl,
 )
 from domain.risk.alerts import Alert
+from infra.db.limits import refuse_too_long
 from infra.db.models.portfolio import (
     AlertDeliveryRow,
     AlertRow,
@@ -71,6 +73,8 @@ def _refuse_duplicate(session: Session, signature: str) -> None:
 
 
 def add_spread(session: Session, p: SpreadPosition) -> int:
+    refuse_too_long(PositionRow, {"strategy": p.strategy, "symbol": p.underlying},
+                    {"strategy": "--strategy", "symbol": "--underlying"})
     sig = _signature(p)
     _refuse_duplicate(session, sig)
     row = PositionRow(
@@ -90,6 +94,8 @@ def add_spread(session: Session, p: SpreadPosition) -> int:
 
 
 def add_stock(session: Session, p: StockPosition) -> int:
+    refuse_too_long(PositionRow, {"strategy": p.strategy, "symbol": p.symbol},
+                    {"strategy": "--strategy", "symbol": "--symbol"})
     sig = _signature(p)
     _refuse_duplicate(session, sig)
     row = PositionRow(signature=sig, kind="stock", strategy=p.strategy, symbol=p.symbol, quantity=p.quantity,
@@ -110,8 +116,8 @@ def close_position(session: Session, position_id: int, price: float, date: dt.da
         raise InputError(f"position #{position_id} was already closed on {row.exit_date} at {row.exit_price:g}")
     if date < row.opened:
         raise InputError(f"close date {date} is before the position was opened ({row.opened})")
-    if not price >= 0:
-        raise InputError(f"close price must be >= 0, got {price}")
+    if not (price >= 0 and math.isfinite(price)):
+        raise InputError(f"close price must be >= 0 (and finite), got {price}")
     if row.kind == "spread" and row.expiration is not None and price > _width(session, row.id) + 1e-9:
         raise InputError(f"close price {price:g} exceeds the spread width {_width(session, row.id):g}")
     row.status, row.exit_date, row.exit_price, row.exit_reason = "closed", date, price, reason
@@ -243,8 +249,8 @@ def marks_on(engine: Engine, day: dt.date) -> list[MarkRow]:
 
 
 def set_external_nav(session: Session, day: dt.date, nav: float) -> None:
-    if not nav > 0:
-        raise InputError(f"NAV must be positive, got {nav}")
+    if not (nav > 0 and math.isfinite(nav)):
+        raise InputError(f"NAV must be positive (and finite), got {nav}")
     ins = _insert(session)(ExternalNavRow).values(date=day, nav=nav)
     session.execute(ins.on_conflict_do_update(index_elements=["date"], set_={"nav": nav}))
 

@@ -74,7 +74,8 @@ def _closes(engine, symbols: set[str], as_of: dt.date) -> dict[str, float]:
         return {}
     stmt = select(DailyBar.symbol, DailyBar.close).where(DailyBar.date == as_of, DailyBar.symbol.in_(sorted(symbols)))
     with engine.connect() as conn:
-        return {s: float(c) for s, c in conn.execute(stmt)}
+        # an infinite close is no price: the position is unmarked (and alerted), as with a missing close
+        return {s: float(c) for s, c in conn.execute(stmt) if c is not None and np.isfinite(c)}
 
 
 def _quotes(engine, underlyings: set[str], as_of: dt.date) -> dict:

@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.errors import InputError
+
 TRADING_DAYS_PER_YEAR = 252
 
 
@@ -63,6 +65,11 @@ def nav_point(
         book_pnl(realized_cum_at_base, unrealized_at_base),
         book_pnl(realized_cum_now, unrealized_now),
     )
+    if not math.isfinite(nav):
+        # an infinite price that got past the checks would poison every later day (peak, drawdown, vol)
+        raise InputError(f"NAV on {as_of} is not a finite number ({nav}): base NAV {base_nav} on {base_date}, "
+                         f"realized P&L {realized_cum_now - realized_cum_at_base}, unrealized P&L {unrealized_now}; "
+                         "nothing stored")
     peak = running_peak(previous_peak, nav)
     return NavPoint(
         as_of=as_of,

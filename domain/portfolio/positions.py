@@ -8,6 +8,7 @@ is the number of spreads and `entry_credit` the credit received per spread, per 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from domain.errors import InputError
@@ -27,8 +28,8 @@ class OptionLeg:
     def __post_init__(self) -> None:
         if self.option_type not in OPTION_TYPES:
             raise InputError(f"option type must be put or call, got {self.option_type!r}")
-        if not self.strike > 0:
-            raise InputError(f"strike must be positive, got {self.strike}")
+        if not (self.strike > 0 and math.isfinite(self.strike)):
+            raise InputError(f"strike must be positive (and finite), got {self.strike}")
         if self.quantity == 0:
             raise InputError("leg quantity must not be zero")
 
@@ -75,10 +76,13 @@ class SpreadPosition:
             raise InputError(f"contracts must be positive, got {self.contracts}")
         if not self.entry_credit > 0:
             raise InputError(f"entry credit must be positive, got {self.entry_credit}")
+        for name, value in (("iv", self.iv), ("delta", self.delta)):
+            if value is not None and not math.isfinite(value):
+                raise InputError(f"{name} must be a finite number, got {value}")
         if not self.entry_credit < self.width:
             raise InputError(f"entry credit {self.entry_credit} must be below the spread width {self.width}")
-        if not self.underlying_at_entry > 0:
-            raise InputError(f"underlying price must be positive, got {self.underlying_at_entry}")
+        if not (self.underlying_at_entry > 0 and math.isfinite(self.underlying_at_entry)):
+            raise InputError(f"underlying price must be positive (and finite), got {self.underlying_at_entry}")
         if self.opened > self.expiration:
             raise InputError(f"opened {self.opened} after expiration {self.expiration}")
 
@@ -119,10 +123,10 @@ class StockPosition:
     exit: ExitRecord | None = None
 
     def __post_init__(self) -> None:
-        if self.quantity == 0:
-            raise InputError("quantity must not be zero")
-        if not self.entry_price > 0:
-            raise InputError(f"entry price must be positive, got {self.entry_price}")
+        if self.quantity == 0 or not math.isfinite(self.quantity):
+            raise InputError(f"quantity must be a finite non-zero number, got {self.quantity}")
+        if not (self.entry_price > 0 and math.isfinite(self.entry_price)):
+            raise InputError(f"entry price must be positive (and finite), got {self.entry_price}")
 
     def pnl_at(self, price: float) -> float:
         return (price - self.entry_price) * self.quantity

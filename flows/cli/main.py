@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from flows.cli.errors import OneLineErrors
+from flows.cli.numbers import finite_floats
 
 # name: (module, attribute, one line of help). The attribute is a typer.Typer (a group of commands)
 # or a function (one command). Listed in the order `--help` shows them.
@@ -60,10 +61,10 @@ def _load(name: str):
     if isinstance(target, typer.Typer):
         if target.info.help is None:
             target.info.help = short_help
-        return typer.main.get_group(target)
+        return finite_floats(typer.main.get_group(target))
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     single.command(name)(target)
-    return typer.main.get_command(single)
+    return finite_floats(typer.main.get_command(single))
 
 
 def _placeholder(name: str) -> TyperCommand:

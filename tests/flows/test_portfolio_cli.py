@@ -56,3 +56,52 @@ def test_bad_arguments_give_one_line_and_no_traceback(app_env, args, message):
     assert message in r.output
     assert "Traceback" not in r.output
     assert len([line for line in r.output.splitlines() if line.strip()]) == 1, r.output
+
+
+STOCK = ["positions", "add", "--strategy", "mr", "--symbol", "SPY", "--quantity", "10", "--price", "580",
+         "--opened", "2025-01-03"]
+
+
+def _with(args: list[str], option: str, value: str) -> list[str]:
+    out = list(args)
+    out[out.index(option) + 1] = value
+    return out
+
+
+NAV_SET = ["nav", "set", "VALUE", "--date", "2025-01-02"]
+NOT_FINITE = [
+    *[(NAV_SET, "AMOUNT", v) for v in ("inf", "Infinity", "1e309", "nan")],
+    *[(_with(STOCK, "--quantity", "VALUE"), "--quantity", v) for v in ("nan", "inf")],
+    (_with(STOCK, "--price", "VALUE"), "--price", "inf"),
+    (_with(SPREAD, "--underlying-price", "VALUE"), "--underlying-price", "inf"),
+    (_with(SPREAD, "--short-strike", "VALUE"), "--short-strike", "Infinity"),
+    (_with(SPREAD, "--iv", "VALUE"), "--iv", "nan"),
+    (["positions", "close", "1", "--price", "VALUE", "--date", "2025-01-10"], "--price", "1e309"),
+]
+
+
+@pytest.mark.parametrize("args, option, value", NOT_FINITE,
+                         ids=[f"{args[0]}-{args[1]}{option}={value}" for args, option, value in NOT_FINITE])
+def test_a_number_that_is_not_finite_is_refused_in_one_line_and_nothing_is_stored(app_env, args, option, value):
+    """Issue 15 case 1: inf was stored (NAV = inf poisoned every later day); nan gave a 91-line traceback."""
+    assert run(*SPREAD).exit_code == 0  # position #1, for `close`
+    r = run(*[value if a == "VALUE" else a for a in args])
+    assert r.exit_code == 2, r.output
+    parsed = float(value)  # 'Infinity' and '1e309' parse as inf
+    assert r.output.strip() == f"error: {option}: {parsed} is not a finite number", r.output
+    engine = get_engine(app_env)
+    assert store.external_navs(engine) == []
+    assert [p.id for p in store.list_positions(engine, "open")] == [1]
+
+
+@pytest.mark.parametrize("option, column", [("--strategy", "strategy"), ("--symbol", "symbol"),
+                                            ("--underlying", "symbol")])
+def test_a_text_longer_than_its_column_is_refused_on_both_databases(app_env, option, column):
+    """Issue 15 case 5: SQLite stored a 40-character strategy name; PostgreSQL answered with a traceback."""
+    args = _with(SPREAD, option, "x" * 40) if option in SPREAD else \
+        [*STOCK[:4], option, "x" * 40, *STOCK[6:]] if option == "--symbol" else [*SPREAD, option, "x" * 40]
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert r.output.lower().startswith(f"error: {option}: {'x' * 32}... is 40 characters; at most 32"), r.output
+    assert len(r.output.strip().splitlines()) == 1
+    assert store.list_positions(get_engine(app_env)) == []

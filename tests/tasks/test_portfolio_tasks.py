@@ -1,12 +1,15 @@
 import datetime as dt
+import math
 
 import pytest
 from prefect import flow
+from sqlalchemy import update
 
 from domain.portfolio.positions import StockPosition, make_credit_spread
 from domain.pricing.black_scholes import price as bs_price
 from infra import portfolio_store as store
 from infra.db.engine import get_engine, transaction
+from infra.db.models.market import DailyBar
 from tasks.portfolio import compute_nav, mark_to_market, run_risk_checks
 from tests.portfolio_fixtures import put_bars, put_quotes
 
@@ -112,3 +115,19 @@ def test_position_without_price_is_unmarked_and_alerted(app_env):
     marks, _, alerts = portfolio_day(D1)
     assert marks.marks == {} and [p.id for p in marks.unmarked] == [pid]
     assert ("unmarked", pid) in {(a.kind, a.position_id) for a in alerts}
+
+
+def test_an_infinite_close_in_the_database_never_becomes_an_infinite_nav(app_env):
+    """Issue 15 case 1: NAV = inf was stored, and every later day failed with "math domain error"."""
+    engine = get_engine(app_env)
+    with transaction(engine) as s:
+        pid = store.add_stock(s, StockPosition(None, "mr", "AAA", 10, 100.0, D0))
+        store.set_external_nav(s, D0, 1_000_000.0)
+    put_bars(engine, "AAA", {D0: 100.0, D1: 100.0, D2: 101.0})
+    with engine.begin() as conn:  # as if it had got past the ingest checks (it no longer can)
+        conn.execute(update(DailyBar).where(DailyBar.date == D1).values(close=math.inf, high=math.inf))
+    marks, nav, alerts = portfolio_day(D1)
+    assert [p.id for p in marks.unmarked] == [pid] and ("unmarked", pid) in {(a.kind, a.position_id) for a in alerts}
+    portfolio_day(D2)
+    navs = [r.nav for r in store.nav_history(engine)]
+    assert len(navs) == 2 and all(math.isfinite(n) for n in navs), navs

@@ -39,3 +39,12 @@ def test_realized_vol_is_annualised_sample_std_of_log_returns():
     assert realized_vol(navs) == pytest.approx(expected)
     assert realized_vol([100, 101]) is None
     assert realized_vol([100.0] * 10) == 0.0
+
+
+@pytest.mark.parametrize("unrealized", [math.inf, -math.inf, math.nan])
+def test_a_nav_that_is_not_a_finite_number_is_refused(unrealized):
+    from domain.errors import InputError
+
+    with pytest.raises(InputError, match="NAV on 2025-01-07 is not a finite number"):
+        nav_point(as_of=dt.date(2025, 1, 7), base_date=dt.date(2025, 1, 6), base_nav=1e6, realized_cum_at_base=0.0,
+                  unrealized_at_base=0.0, realized_cum_now=0.0, unrealized_now=unrealized, previous_peak=1e6)
