@@ -49,7 +49,7 @@ def skill(forecast, realized) -> dict[str, float]:
     """IC (Spearman, Pearson), sign hit rate, base rate and their difference, and the number of days."""
     f, r = _pairs(forecast, realized)
     hit, base = hit_rate(f, r), base_rate(r)
-    return {**ic(f, r), "hit_rate": hit, "base_rate": base, "hit_edge": hit - base, "n_forecasts": float(f.size)}
+    return {**ic(f, r), "forecast_hit_rate": hit, "base_rate": base, "hit_edge": hit - base, "n_forecasts": float(f.size)}
 
 
 def beta_matched_returns(asset_returns: pd.Series, exposure: pd.Series, overlay: OverlayParams | None,

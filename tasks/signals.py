@@ -25,11 +25,12 @@ from tasks.retry import TRANSIENT
 
 @dataclass(frozen=True)
 class BookView:
-    """What a strategy's decide may read of its book: ``weights`` held since the previous close and
-    ``drawdown`` (<= 0) of its equity."""
+    """What a strategy's decide may read of its book: ``weights`` held since the previous close,
+    ``drawdown`` (<= 0) of its equity and its past stored ``forecasts`` (date -> forecast)."""
 
     weights: dict[str, float] = field(default_factory=dict)
     drawdown: float = 0.0
+    forecasts: pd.Series | None = None
 
 
 def live_drawdown(signals: pd.DataFrame, asset_close: pd.Series, as_of: dt.date) -> float:
@@ -54,7 +55,8 @@ def book_view(history: pd.DataFrame, bars: dict, as_of: dt.date) -> BookView:
     drawdown = 0.0
     if len(weights) == 1 and next(iter(weights)) in bars:
         drawdown = live_drawdown(history, bars[next(iter(weights))]["close"], as_of)
-    return BookView(weights={k: float(v) for k, v in weights.items()}, drawdown=drawdown)
+    forecasts = pd.Series(history["forecast"].to_numpy(dtype=float), index=pd.to_datetime(history["as_of"]))
+    return BookView(weights={k: float(v) for k, v in weights.items()}, drawdown=drawdown, forecasts=forecasts)
 
 
 @task(name="decide", **TRANSIENT)

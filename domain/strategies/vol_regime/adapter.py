@@ -17,9 +17,6 @@ from domain.strategies.vol_regime import strategy as vr
 from domain.strategies.vol_regime.params import VolRegimeParams
 from domain.walk_forward import Fold, FoldResult, make_folds
 
-ASSET, MARKET, VIX = "QQQ", "SPY", "^VIX"
-
-
 @dataclass(frozen=True)
 class VolRegimeDataset:
     """The prepared features plus the raw inputs they came from (``fit_final`` re-prepares up to as_of)."""
@@ -28,32 +25,37 @@ class VolRegimeDataset:
     inputs: Inputs
 
 
-def _raw(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    return inputs.bars[ASSET], inputs.bars[MARKET], inputs.bars[VIX], inputs.options.get(ASSET)
+def _raw(p: VolRegimeParams, inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    return inputs.bars[p.asset], inputs.bars[p.market], inputs.bars[p.vix], inputs.options.get(p.asset)
 
 
-def _book_state(book: Any) -> tuple[float, float]:
-    """(drawdown <= 0, exposure held since the previous close) from the strategy's book: any object with
-    ``drawdown`` and ``weights`` (instrument -> fraction of capital); None is a flat, new book."""
+def _book_state(book: Any, asset: str) -> tuple[float, float, pd.Series | None]:
+    """(drawdown <= 0, exposure held since the previous close, past live forecasts or None) from the
+    strategy's book: any object with ``drawdown`` and ``weights`` (instrument -> fraction of capital) and
+    optionally ``forecasts`` (date -> forecast); None is a flat, new book."""
     if book is None:
-        return 0.0, 0.0
+        return 0.0, 0.0, None
     weights = getattr(book, "weights", {}) or {}
-    return float(getattr(book, "drawdown", 0.0)), float(weights.get(ASSET, 0.0))
+    return float(getattr(book, "drawdown", 0.0)), float(weights.get(asset, 0.0)), getattr(book, "forecasts", None)
 
 
 class VolRegime(Strategy):
     name = "vol_regime"
     params_type = VolRegimeParams
     target_kind = "exposure"
-    benchmark = f"buy-and-hold {ASSET}"
+
+    @property
+    def benchmark(self) -> str:  # type: ignore[override]
+        return f"buy-and-hold {self.params.asset}"
 
     @property
     def needs(self) -> Needs:
         # features are rolling and exponentially weighted: the decision reads all history, like the retrain
-        return Needs(symbols=(ASSET, MARKET, VIX), option_chains=(ASSET,), history_days=0)
+        p = self.params
+        return Needs(symbols=(p.asset, p.market, p.vix), option_chains=(p.asset,), history_days=0)
 
     def prepare(self, inputs: Inputs) -> VolRegimeDataset:
-        return VolRegimeDataset(vr.prepare_data(*_raw(inputs), self.params), inputs)
+        return VolRegimeDataset(vr.prepare_data(*_raw(self.params, inputs), self.params), inputs)
 
     def folds(self, dataset: VolRegimeDataset, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Fold, ...]:
         wf = self.params.walk_forward
@@ -68,18 +70,21 @@ class VolRegime(Strategy):
         return vr.assemble(results, dataset.data, self.params)
 
     def fit(self, dataset: VolRegimeDataset, as_of: pd.Timestamp, seed: int) -> vr.FittedModel:
-        return vr.fit_final(*_raw(dataset.inputs), self.params, pd.Timestamp(as_of), seed)
+        return vr.fit_final(*_raw(self.params, dataset.inputs), self.params, pd.Timestamp(as_of), seed)
 
     def describe_fit(self, fitted: vr.FittedModel) -> dict[str, Any]:
         described = super().describe_fit(fitted)
         described["info"]["forecast_std"] = float(fitted.forecast_std)
+        described["info"]["kelly"] = float(fitted.kelly)
         return described
 
     def decide(self, fitted: vr.FittedModel, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
-        drawdown, prev_exposure = _book_state(book)
-        d = vr.decide(fitted, *_raw(inputs), pd.Timestamp(as_of), drawdown=drawdown, prev_exposure=prev_exposure)
+        asset = self.params.asset
+        drawdown, prev_exposure, forecasts = _book_state(book, asset)
+        d = vr.decide(fitted, *_raw(self.params, inputs), pd.Timestamp(as_of), drawdown=drawdown,
+                      prev_exposure=prev_exposure, live_forecasts=forecasts)
         return Targets(
-            as_of=d.as_of, kind="exposure", weights={ASSET: d.exposure},
+            as_of=d.as_of, kind="exposure", weights={asset: d.exposure},
             details={"forecast": d.forecast, "target_before_overlay": d.target, "signal_strength": d.signal_strength,
                      "filters": sorted(k for k, on in d.filters.items() if on), "components": d.components,
                      "drawdown": drawdown, "prev_exposure": prev_exposure},

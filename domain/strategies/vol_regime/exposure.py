@@ -3,11 +3,12 @@
 Each filter is a small pure function over arrays (or Series) of the same length, returning a multiplier
 or a boolean "active" flag per day. ``target_exposure`` composes them:
 
-    target = base * vol_scale * half_kelly * regime_tilt * rv_gate * vix_gate * signal_gate
+    target = base * vol_scale * kelly * regime_tilt * rv_gate * vix_gate * signal_gate
     target = 0 where the volatility stop or the signal stop is active
     |target| <= regime soft cap (1.2 in low volatility, 0.8 in high volatility)
 
-with ``base = exposure_scale * forecast / std(training forecasts)`` (the signed signal strength). The
+with ``base = exposure_scale * forecast / spread of out-of-sample forecasts`` (the signed signal strength)
+and ``kelly`` 1 unless ``exposure.kelly`` is "oos_pnl" (``oos_kelly``). The
 path-dependent part (drawdown throttle and its soft cap, hard caps -1.0..1.5, turnover cap) needs the
 strategy's own equity and is applied by ``domain.backtest`` (``run_backtest`` over a history,
 ``overlay_step`` for one day). ``drawdown_throttle`` and ``turnover_cap`` below are the same rules as
@@ -18,7 +19,7 @@ All inputs dated D use data dated <= D; nothing here looks ahead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,8 @@ def _a(x) -> np.ndarray:
 
 
 def signal_strength(forecast, forecast_std: float) -> np.ndarray:
-    """|forecast| / std of the training forecasts (section 3.1)."""
+    """|forecast| / spread of out-of-sample forecasts (section 3.1's code takes the spread on the window it
+    evaluates; the training forecasts' own spread is 3-9x wider, as the models fit their training rows)."""
     if not forecast_std > 0:
         return np.zeros_like(_a(forecast))
     return np.abs(_a(forecast)) / forecast_std
@@ -51,58 +53,38 @@ def vol_target_scale(asset_returns: pd.Series, params: ExposureParams = Exposure
     return (params.target_vol / (rv + params.vol_eps)).clip(lo, hi)
 
 
-@dataclass(frozen=True)
-class KellyInputs:
-    """Rolling win rate and average win / loss of a long position in the asset over the last N days."""
-
-    win_rate: pd.Series
-    avg_win: pd.Series
-    avg_loss: pd.Series  # positive number
-
-
-def kelly_inputs(asset_returns: pd.Series, days: int = 60) -> KellyInputs:
-    r = asset_returns
-    up, down = (r > 0).astype(float), (r < 0).astype(float)
-    n = r.rolling(days, min_periods=days).count()
-    n_up, n_down = up.rolling(days).sum(), down.rolling(days).sum()
-    sum_up = (r * up).rolling(days).sum()
-    sum_down = -(r * down).rolling(days).sum()
-    return KellyInputs(
-        win_rate=n_up / n,
-        avg_win=(sum_up / n_up).where(n_up > 0, 0.0).where(n > 0),
-        avg_loss=(sum_down / n_down).where(n_down > 0, 0.0).where(n > 0),
-    )
+def oos_kelly(strategy_returns, params: ExposureParams = ExposureParams()) -> float:
+    """The Kelly multiplier of ``params.kelly`` = "oos_pnl": ``kelly_fraction`` x the Kelly leverage
+    mean / variance of the strategy's own out-of-sample daily net returns at unit multiplier, clipped to
+    0..``kelly_cap``; 1 when Kelly is "off". The returns must be out of sample for the model that will be
+    sized (the train-only model's validation year): a losing record sizes to zero, a winning one to at
+    most the cap. Since the same year also chose the configuration, it flatters the record somewhat."""
+    if params.kelly == "off":
+        return 1.0
+    r = _a(strategy_returns)
+    r = r[np.isfinite(r)]
+    if r.size < 2 or not r.var() > 0:
+        return 0.0
+    return float(np.clip(params.kelly_fraction * r.mean() / r.var(), 0.0, params.kelly_cap))
 
 
-def kelly_fraction(win_rate, avg_win, avg_loss, cap: float = 0.25) -> np.ndarray:
-    """(p * W - (1 - p) * L) / W clipped to 0..cap; a record without losses gets the cap, without wins 0."""
-    p, w, loss = _a(win_rate), _a(avg_win), _a(avg_loss)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = (p * w - (1.0 - p) * loss) / w
-    k = np.where(w > 0, k, 0.0)
-    k = np.where((w > 0) & (loss <= 0), cap, k)
-    return np.clip(np.nan_to_num(k, nan=0.0), 0.0, cap)
-
-
-def half_kelly(direction, ki: KellyInputs, params: ExposureParams = ExposureParams()) -> np.ndarray:
-    """Kelly multiplier (section 3.3: ``exposure * kelly * 2``) for the direction of each day's forecast,
-    from the asset's last ``kelly_days`` returns. For a short, the asset's losing days are the wins.
-
-    The document leaves "returns" open; using the asset's returns rather than the strategy's own keeps the
-    rule free of path dependence and avoids a lock-up (a zero multiplier would make the strategy's
-    returns zero, hence the multiplier zero for ever)."""
-    d = np.sign(_a(direction))
-    p, w, loss = _a(ki.win_rate), _a(ki.avg_win), _a(ki.avg_loss)
-    long_k = kelly_fraction(p, w, loss, params.kelly_cap)
-    short_k = kelly_fraction(1.0 - p, loss, w, params.kelly_cap)
-    k = np.where(d > 0, long_k, np.where(d < 0, short_k, 0.0))
-    return params.kelly_multiplier * k
+def calibrate_regime(params: ExposureParams, trend_strength) -> ExposureParams:
+    """``params`` with ``mr_trend_max`` / ``trend_threshold`` set to the ``regime_quantiles`` of the
+    training window's ``trend_strength`` (unchanged when ``regime_quantiles`` is None or no value is
+    finite), so that both the trending and the mean-reverting state can occur."""
+    ts = _a(trend_strength)
+    ts = ts[np.isfinite(ts)]
+    if params.regime_quantiles is None or ts.size == 0:
+        return params
+    lo, hi = np.quantile(ts, params.regime_quantiles)
+    return replace(params, mr_trend_max=float(lo), trend_threshold=float(hi))
 
 
 def regime(trend_strength, rsi_14, zscore_20, params: ExposureParams = ExposureParams()) -> np.ndarray:
-    """1 trending (trend strength > 2 and RSI(14) > 60 or < 40), -1 mean reverting (|z20| > 1.5 and trend
-    strength < 1), 0 neutral (section 3.4). With the document's trend strength, (max - min) / std of 20
-    prices, which is >= ~1.9 for any 20 prices, the mean-reverting state cannot occur; kept as written."""
+    """1 trending (trend strength > trend_threshold and RSI(14) > 60 or < 40), -1 mean reverting
+    (|z20| > 1.5 and trend strength < mr_trend_max), 0 neutral (section 3.4). The document's levels 2 and
+    1 never let the mean-reverting state occur ((max - min) / std of 20 prices is >= ~1.9); see
+    ``calibrate_regime``."""
     ts, r14, z = _a(trend_strength), _a(rsi_14), _a(zscore_20)
     trending = (ts > params.trend_threshold) & ((r14 > params.rsi_high) | (r14 < params.rsi_low))
     mean_rev = (np.abs(z) > params.mr_zscore) & (ts < params.mr_trend_max)
@@ -185,7 +167,7 @@ def turnover_cap(target: float, prev_exposure: float, max_turnover: float = 0.8)
 
 # --- composition -----------------------------------------------------------------------------------------
 
-CONTEXT_COLUMNS = ("vol_scale", "kelly_p", "kelly_w", "kelly_l", "regime", "momentum_5d", "zscore_20",
+CONTEXT_COLUMNS = ("vol_scale", "regime", "momentum_5d", "zscore_20",
                    "rv_gate", "vix_gate", "vol_stop", "soft_cap")
 
 
@@ -193,17 +175,13 @@ def exposure_context(features: pd.DataFrame, asset_returns: pd.Series,
                      params: ExposureParams = ExposureParams()) -> pd.DataFrame:
     """The forecast-independent inputs of ``target_exposure`` on ``features.index``, computed once so a
     grid search can try many forecasts cheaply. ``asset_returns`` may (and should) start before the
-    features so that the 252-day volatility and 60-day Kelly windows are full."""
+    features so that the 252-day volatility window is full."""
     r = asset_returns.astype(float)
     vs = vol_target_scale(r, params).reindex(features.index)
-    ki = kelly_inputs(r, params.kelly_days)
     idx = features.index
     return pd.DataFrame(
         {
             "vol_scale": vs,
-            "kelly_p": ki.win_rate.reindex(idx),
-            "kelly_w": ki.avg_win.reindex(idx),
-            "kelly_l": ki.avg_loss.reindex(idx),
             "regime": regime(features["trend_strength"], features["rsi_14"], features["zscore_20"], params),
             "momentum_5d": features["ret_5d"],
             "zscore_20": features["zscore_20"],
@@ -217,11 +195,10 @@ def exposure_context(features: pd.DataFrame, asset_returns: pd.Series,
 
 
 def _compose(forecast: np.ndarray, ctx: dict[str, np.ndarray], forecast_std: float, params: ExposureParams,
-             exposure_scale: float) -> dict[str, np.ndarray]:
+             exposure_scale: float, kelly: float = 1.0) -> dict[str, np.ndarray]:
     strength = signal_strength(forecast, forecast_std)
     base = exposure_scale * (forecast / forecast_std if forecast_std > 0 else np.zeros_like(forecast))
-    ki = KellyInputs(ctx["kelly_p"], ctx["kelly_w"], ctx["kelly_l"])  # type: ignore[arg-type]
-    kelly = half_kelly(forecast, ki, params)
+    kelly = np.full_like(base, kelly)
     tilt = regime_tilt(ctx["regime"], forecast, ctx["momentum_5d"], ctx["zscore_20"], params)
     sgate = signal_gate(strength, params)
     sstop = signal_stop(strength, params)
@@ -236,10 +213,10 @@ def _compose(forecast: np.ndarray, ctx: dict[str, np.ndarray], forecast_std: flo
 
 
 def fast_target(forecast, ctx_arrays: dict[str, np.ndarray], forecast_std: float, params: ExposureParams,
-                exposure_scale: float | None = None) -> np.ndarray:
+                exposure_scale: float | None = None, kelly: float = 1.0) -> np.ndarray:
     """``target_exposure``'s target as a bare array, from ``exposure_context`` columns as arrays."""
     scale = params.exposure_scale if exposure_scale is None else exposure_scale
-    return _compose(_a(forecast), ctx_arrays, forecast_std, params, scale)["target"]
+    return _compose(_a(forecast), ctx_arrays, forecast_std, params, scale, kelly)["target"]
 
 
 @dataclass(frozen=True)
@@ -260,13 +237,15 @@ def target_exposure(
     params: ExposureParams = ExposureParams(),
     exposure_scale: float | None = None,
     context: pd.DataFrame | None = None,
+    kelly: float = 1.0,
 ) -> ExposurePlan:
-    """Compose every non-path-dependent filter for the dates of ``forecast`` (see the module docstring)."""
+    """Compose every non-path-dependent filter for the dates of ``forecast`` (see the module docstring);
+    ``forecast_std`` is the out-of-sample forecast spread, ``kelly`` the multiplier of ``oos_kelly``."""
     feats = features.reindex(forecast.index)
     ctx = context.reindex(forecast.index) if context is not None else exposure_context(feats, asset_returns, params)
     arrays = {c: ctx[c].to_numpy() for c in CONTEXT_COLUMNS}
     scale = params.exposure_scale if exposure_scale is None else exposure_scale
-    out = _compose(forecast.to_numpy(dtype=float), arrays, forecast_std, params, scale)
+    out = _compose(forecast.to_numpy(dtype=float), arrays, forecast_std, params, scale, kelly)
     idx = forecast.index
     components = pd.DataFrame(
         {
@@ -274,7 +253,7 @@ def target_exposure(
             "signal_strength": out["strength"],
             "base": out["base"],
             "vol_scale": arrays["vol_scale"],
-            "half_kelly": out["kelly"],
+            "kelly": out["kelly"],
             "regime": arrays["regime"],
             "regime_tilt": out["tilt"],
             "rv_gate": arrays["rv_gate"],
@@ -288,7 +267,7 @@ def target_exposure(
     filters = pd.DataFrame(
         {
             "vol_target": np.nan_to_num(arrays["vol_scale"], nan=1.0) != 1.0,
-            "half_kelly": out["kelly"] != 1.0,
+            "kelly": out["kelly"] != 1.0,
             "regime_tilt": out["tilt"] != 1.0,
             "rv_gate": arrays["rv_gate"] != 1.0,
             "vix_gate": arrays["vix_gate"] != 1.0,

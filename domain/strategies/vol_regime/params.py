@@ -44,10 +44,18 @@ class FeatureParams:
             _tuple(self, name)
 
 
+TARGETS = ("scaled", "vol_adjusted")
+
+
 @dataclass(frozen=True)
 class ModelParams:
-    ridge_alpha: float = 1.0
-    lasso_alpha: float = 0.1
+    # The models learn a standardised target (mean 0, std 1 over the training rows; forecasts are turned
+    # back into the target's units), so alphas mean the same in every fold. With standardised features
+    # and ~2,500 training rows, Ridge shrinks visibly from alpha ~100 and Lasso keeps coefficients below
+    # alpha ~0.05 (the largest feature/target correlation); the document's 0.1-5 (Ridge) and 0.01-1
+    # (Lasso) on a raw ~1% daily-return target did nothing (Ridge) or zeroed every coefficient (Lasso).
+    ridge_alpha: float = 300.0
+    lasso_alpha: float = 0.01
     rf_n_estimators: int = 100
     rf_max_depth: int = 10
     rf_min_samples_split: int = 20
@@ -56,11 +64,15 @@ class ModelParams:
     # walk-forward within its time budget; forests are most of the run time.
     rf_max_features: float = 0.2
     pca_components: int = 20
-    pca_ridge_alpha: float = 1.0
+    pca_ridge_alpha: float = 300.0
     weights: Weights = (0.25, 0.25, 0.35, 0.15)  # ridge, lasso, random forest, PCA-ridge
+    # "scaled": the next-day return; "vol_adjusted": the document's ret_1d_fwd / RV_5 (section 4.2).
+    target: str = "scaled"
 
     def __post_init__(self) -> None:
         _tuple(self, "weights")
+        if self.target not in TARGETS:
+            raise InputError(f"model.target must be one of {', '.join(TARGETS)}, got {self.target!r}")
         if len(self.weights) != 4 or any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
             raise InputError("weights must be 4 non-negative numbers with a positive sum")
 
@@ -72,8 +84,8 @@ class GridParams:
     cores. Components are fitted once per value of their own parameters and ensembles are scored from
     cached predictions, so cost grows with the sum of the component grids, not their product."""
 
-    ridge_alpha: tuple[float, ...] = (0.1, 1.0, 5.0)
-    lasso_alpha: tuple[float, ...] = (0.01, 0.1)
+    ridge_alpha: tuple[float, ...] = (30.0, 300.0, 3000.0)
+    lasso_alpha: tuple[float, ...] = (0.003, 0.01, 0.03)
     rf_max_depth: tuple[int, ...] = (5, 10)
     rf_min_samples_split: tuple[int, ...] = (20,)
     pca_components: tuple[int, ...] = (10, 20)
@@ -82,10 +94,16 @@ class GridParams:
         (0.4, 0.1, 0.35, 0.15),
         (0.15, 0.15, 0.6, 0.1),
     )
-    exposure_scale: tuple[float, ...] = (4.0, 5.0, 6.0)
+    # Base exposure per unit of signal strength. Geometric and wide: with the out-of-sample spread a
+    # strength of 1 is a typical day, and the caps (0.8 / 1.2 / 1.5) bound the top end, so the choice
+    # can be interior; how often it is not is reported per fold (``scale_at_edge``).
+    exposure_scale: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
     # Trees per forest while ranking grid points (0 = the model's own count). Forests dominate the run
     # time; 25 trees rank depths about as well as 100, and the chosen forest is refitted with 100.
     tune_rf_n_estimators: int = 25
+    # Blocks of the validation year for the probability of backtest overfitting (CSCV, even): 10 blocks of
+    # ~25 days give C(10, 5) = 252 splits, enough for a stable share and cheap over hundreds of points.
+    cscv_blocks: int = 10
 
     def __post_init__(self) -> None:
         for name in ("ridge_alpha", "lasso_alpha", "rf_max_depth", "rf_min_samples_split", "pca_components",
@@ -113,26 +131,42 @@ def design_grid() -> GridParams:
     )
 
 
+KELLY = ("off", "oos_pnl")
+
+
 @dataclass(frozen=True)
 class ExposureParams:
     """Forecast -> exposure (sections 3.1-3.4, 6.2-6.5)."""
 
-    # base exposure = exposure_scale * forecast / std(training forecasts), i.e. the signed signal
+    # base exposure = exposure_scale * forecast / spread of out-of-sample forecasts, i.e. the signed signal
     # strength; the document's forecast * 5.0 on raw daily returns would give exposures of ~0.5%.
-    exposure_scale: float = 5.0
+    exposure_scale: float = 0.5
     target_vol: float = 0.18
     vol_days: int = 252
     vol_scale_bounds: tuple[float, float] = (0.5, 2.0)
     vol_eps: float = 0.01
-    kelly_days: int = 60
-    kelly_cap: float = 0.25
-    kelly_multiplier: float = 2.0  # "exposure * kelly_fraction * 2  # half-Kelly" (section 3.3)
-    # regime detection (3.4)
+    # Kelly (see ``exposure.oos_kelly``): "off" (default, as the final formula of section 3.3 and the
+    # summary of section 9 have it) or "oos_pnl": kelly_fraction x the Kelly leverage mean / variance of
+    # the strategy's own out-of-sample daily P&L (the validation year of the train-only model), clipped
+    # to 0..kelly_cap. The document's other reading (section 6.4: the asset's own 60-day win rate) is
+    # gone: it sized by the market's recent drift, not by this strategy's record.
+    kelly: str = "off"
+    kelly_fraction: float = 0.5
+    kelly_cap: float = 1.0
+    # Out-of-sample forecast spread in production: the std of the last ``spread_days`` live forecasts
+    # once at least ``spread_min_days`` are stored, else the fitted model's validation-year spread.
+    spread_days: int = 63
+    spread_min_days: int = 20
+    # regime detection (3.4). trend_threshold / mr_trend_max are the document's fixed levels; with
+    # ``regime_quantiles`` (low, high) set they are replaced per fit by those quantiles of the training
+    # window's trend strength, since (max - min) / std of 20 prices is >= ~1.9 for any prices and the
+    # fixed levels made "trending" an RSI test and "mean reverting" impossible.
     trend_threshold: float = 2.0
     rsi_high: float = 60.0
     rsi_low: float = 40.0
     mr_zscore: float = 1.5
     mr_trend_max: float = 1.0
+    regime_quantiles: tuple[float, float] | None = (0.3, 0.7)
     tilt_with: float = 1.1
     tilt_against: float = 0.9
     # gates (3.2): (level, multiplier) checked from the most severe
@@ -154,6 +188,13 @@ class ExposureParams:
             _tuple(self, name, nested=True)
         for name in ("vol_scale_bounds", "rv_gate_low", "vix_gate_low"):
             _tuple(self, name)
+        if self.regime_quantiles is not None:
+            _tuple(self, "regime_quantiles")
+            lo, hi = self.regime_quantiles
+            if not 0.0 < lo < hi < 1.0:
+                raise InputError("exposure.regime_quantiles must be two quantiles 0 < low < high < 1")
+        if self.kelly not in KELLY:
+            raise InputError(f"exposure.kelly must be one of {', '.join(KELLY)}, got {self.kelly!r}")
 
 
 @dataclass(frozen=True)
@@ -193,6 +234,12 @@ def seed_report() -> ReportParams:
 
 @dataclass(frozen=True)
 class VolRegimeParams:
+    """``asset`` is traded; ``market`` is the market-structure reference (relative strength, correlation)
+    and ``vix`` the volatility index: QQQ with SPY by default, SPY with QQQ in config/vol_regime_spy.yaml."""
+
+    asset: str = "QQQ"
+    market: str = "SPY"
+    vix: str = "^VIX"
     features: FeatureParams = field(default_factory=FeatureParams)
     model: ModelParams = field(default_factory=ModelParams)
     grid: GridParams = field(default_factory=GridParams)

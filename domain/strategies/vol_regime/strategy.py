@@ -18,7 +18,6 @@ throttle carries over from one quarter to the next as it would in production.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -28,24 +27,22 @@ import numpy as np
 import pandas as pd
 
 from domain import metrics
-from domain.backtest import FLAG_NAMES, BacktestResult, backtest_net_returns, overlay_step, run_backtest
+from domain.backtest import FLAG_NAMES, BacktestResult, overlay_step, run_backtest
 from domain.errors import InputError
-from domain.strategies.vol_regime.exposure import (
-    CONTEXT_COLUMNS,
-    exposure_context,
-    fast_target,
-    target_exposure,
-)
+from domain.strategies.vol_regime.evaluation import skill_and_overfitting
+from domain.strategies.vol_regime.exposure import calibrate_regime, target_exposure
 from domain.strategies.vol_regime.features import build_features, next_day_return
-from domain.strategies.vol_regime.model import COMPONENTS, VolRegimeEnsemble, combine, fit_component_grid
+from domain.strategies.vol_regime.model import VolRegimeEnsemble
 from domain.strategies.vol_regime.params import VolRegimeParams
+from domain.strategies.vol_regime.tuning import Validation, tune, untuned
 from domain.walk_forward import Fold, FoldResult, make_folds, stitch
 from domain.walk_forward import run_fold as _run_fold_generic
 
 
 @dataclass(frozen=True)
 class VolRegimeData:
-    """Everything a fold needs: features (all QQQ dates), the label, QQQ daily returns and the dates whose
+    """Everything a fold needs: features (all asset dates), the label (``model.target``), the asset's daily
+    returns, its next-day return (``realized``, to score forecasts after the fact) and the dates whose
     features are complete (``usable``)."""
 
     features: pd.DataFrame
@@ -53,6 +50,7 @@ class VolRegimeData:
     asset_returns: pd.Series
     usable: pd.DatetimeIndex
     notes: tuple[str, ...] = ()
+    realized: pd.Series | None = None
 
 
 def _close(obj) -> pd.Series:
@@ -74,66 +72,25 @@ def prepare_data(bars_qqq: pd.DataFrame, bars_spy, vix, options: pd.DataFrame | 
     usable = fs.frame.index[fs.frame.notna().all(axis=1).to_numpy()]
     if len(usable) == 0:
         raise InputError("vol_regime: no date has a complete feature row (too little history?)")
-    return VolRegimeData(features=fs.frame, labels=next_day_return(close), asset_returns=close.pct_change(),
-                         usable=pd.DatetimeIndex(usable), notes=fs.notes)
+    realized = next_day_return(close)
+    # the document's alternative target (section 4.2): the next-day return per unit of 5-day volatility
+    labels = realized / fs.frame["rv_5"] if params.model.target == "vol_adjusted" else realized
+    return VolRegimeData(features=fs.frame, labels=labels, asset_returns=close.pct_change(),
+                         usable=pd.DatetimeIndex(usable), notes=fs.notes, realized=realized)
 
 
 # --- tuning and fitting ----------------------------------------------------------------------------------
 
 
-def _ctx_arrays(ctx: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {c: ctx[c].to_numpy() for c in CONTEXT_COLUMNS}
-
-
-def _validation_calmar(target: np.ndarray, returns: np.ndarray, params: VolRegimeParams) -> float:
-    c = metrics.calmar(backtest_net_returns(returns, target, params.overlay, params.costs))
-    return c if np.isfinite(c) else -np.inf
-
-
-def tune(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed: int) -> tuple[VolRegimeParams, dict]:
-    """Grid search on the fold's validation year, maximising Calmar; returns params with the chosen model
-    and exposure scale, and a small report. Ties keep the earlier grid point (the document's defaults
-    come first in the default grid)."""
-    X, y = data.features, data.labels
-    idx = data.usable
-    tr = idx[fold.train_mask(idx)]
-    va = idx[fold.validation_mask(idx)]
-    tr = tr[y.reindex(tr).notna().to_numpy()]
-    va = va[y.reindex(va).notna().to_numpy()]
-    g = params.grid
-    cache = fit_component_grid(X.loc[tr].to_numpy(), y.loc[tr].to_numpy(), X.loc[va].to_numpy(), g, params.model,
-                               seed)
-    ctx = _ctx_arrays(exposure_context(X.loc[va], data.asset_returns, params.exposure))
-    val_returns = data.asset_returns.loc[va].to_numpy()
-    rf_keys = [(d, s) for d in g.rf_max_depth for s in g.rf_min_samples_split]
-    best = (-np.inf, None)
-    n = 0
-    for ra, la, rk, pk, w in itertools.product(g.ridge_alpha, g.lasso_alpha, rf_keys, g.pca_components, g.weights):
-        keys = {"ridge": ra, "lasso": la, "rf": rk, "pca_ridge": pk}
-        f_tr = combine({c: cache.train[c][keys[c]] for c in COMPONENTS}, w)
-        f_va = combine({c: cache.validation[c][keys[c]] for c in COMPONENTS}, w)
-        sd = float(np.std(f_tr))
-        for scale in g.exposure_scale:
-            n += 1
-            score = _validation_calmar(fast_target(f_va, ctx, sd, params.exposure, scale), val_returns, params)
-            if score > best[0]:
-                best = (score, (ra, la, rk, pk, w, scale))
-    if best[1] is None:  # every candidate flat or NaN: keep the configured parameters
-        chosen = params
-        report = {"validation_calmar": float("nan"), "grid_points": n, "tuned": False}
-    else:
-        ra, la, (d, s), pk, w, scale = best[1]
-        model = replace(params.model, ridge_alpha=ra, lasso_alpha=la, rf_max_depth=d, rf_min_samples_split=s,
-                        pca_components=pk, weights=tuple(w))
-        chosen = replace(params, model=model, exposure=replace(params.exposure, exposure_scale=scale))
-        report = {"validation_calmar": float(best[0]), "grid_points": n, "tuned": True}
-    report.update(n_train=len(tr), n_validation=len(va))
-    return chosen, report
+def _labelled(rows: pd.DatetimeIndex, data: VolRegimeData) -> pd.DatetimeIndex:
+    return rows[data.labels.reindex(rows).notna().to_numpy()]
 
 
 @dataclass(frozen=True)
 class FittedModel:
-    """A model fitted on ``[train_start, train_end]`` with the parameters chosen on validation."""
+    """A model fitted on ``[train_start, train_end]`` with the parameters chosen on validation.
+    ``forecast_std``: the spread of the validation-year forecasts of the train-only model (out of sample);
+    ``kelly``: the multiplier of ``exposure.oos_kelly`` (1 with Kelly off)."""
 
     model: VolRegimeEnsemble
     feature_columns: tuple[str, ...]
@@ -142,25 +99,34 @@ class FittedModel:
     train_start: pd.Timestamp
     train_end: pd.Timestamp
     info: dict[str, Any] = field(default_factory=dict)
+    kelly: float = 1.0
 
     def chosen(self) -> dict[str, Any]:
         m, e = self.params.model, self.params.exposure
         return {"ridge_alpha": m.ridge_alpha, "lasso_alpha": m.lasso_alpha, "rf_max_depth": m.rf_max_depth,
                 "rf_min_samples_split": m.rf_min_samples_split, "pca_components": m.pca_components,
-                "weights": tuple(m.weights), "exposure_scale": e.exposure_scale}
+                "weights": tuple(m.weights), "exposure_scale": e.exposure_scale,
+                "trend_threshold": e.trend_threshold, "mr_trend_max": e.mr_trend_max}
 
 
 def fit_fold(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed: int) -> FittedModel:
-    """Tune on the validation year (if ``params.tune``), then refit on train + validation."""
-    chosen, report = tune(fold, data, params, seed) if params.tune else (params, {"tuned": False})
+    """Tune on the validation year (if ``params.tune``) with models fitted on the training rows, then
+    refit on train + validation. The forecast spread and Kelly multiplier come from the train-only
+    model's validation forecasts; regime thresholds from the trend strength of the rows fitted on."""
     idx = data.usable
-    rf = idx[fold.refit_mask(idx)]
-    rf = rf[data.labels.reindex(rf).notna().to_numpy()]
-    X = data.features.loc[rf]
-    model = VolRegimeEnsemble.from_params(chosen.model, random_state=seed).fit(X.to_numpy(), data.labels.loc[rf])
-    sd = float(np.std(model.predict(X.to_numpy())))
-    return FittedModel(model=model, feature_columns=tuple(data.features.columns), forecast_std=sd, params=chosen,
-                       train_start=rf[0], train_end=rf[-1], info={**report, "n_refit": len(rf)})
+    tr = _labelled(idx[fold.train_mask(idx)], data)
+    va = _labelled(idx[fold.validation_mask(idx)], data)
+    X, y = data.features, data.labels
+    ex = calibrate_regime(params.exposure, X.loc[tr, "trend_strength"])
+    validation = Validation(X.loc[va], data.asset_returns.loc[:va[-1]], ex)
+    search = tune if params.tune else untuned
+    tuned = search(X.loc[tr].to_numpy(), y.loc[tr].to_numpy(), validation, params, seed)
+    rf = _labelled(idx[fold.refit_mask(idx)], data)
+    chosen = replace(tuned.params, exposure=calibrate_regime(tuned.params.exposure, X.loc[rf, "trend_strength"]))
+    model = VolRegimeEnsemble.from_params(chosen.model, random_state=seed).fit(X.loc[rf].to_numpy(), y.loc[rf])
+    info = {**tuned.report, "n_train": len(tr), "n_refit": len(rf), "kelly": tuned.kelly}
+    return FittedModel(model=model, feature_columns=tuple(X.columns), forecast_std=tuned.forecast_std,
+                       params=chosen, train_start=rf[0], train_end=rf[-1], info=info, kelly=tuned.kelly)
 
 
 def _fit_predict(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed: int):
@@ -168,7 +134,8 @@ def _fit_predict(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed:
     te = data.usable[fold.test_mask(data.usable)]
     X = data.features.loc[te]
     forecast = pd.Series(fitted.model.predict(X.to_numpy()), index=te, name="forecast")
-    plan = target_exposure(forecast, data.features, data.asset_returns, fitted.forecast_std, fitted.params.exposure)
+    plan = target_exposure(forecast, data.features, data.asset_returns, fitted.forecast_std, fitted.params.exposure,
+                           kelly=fitted.kelly)
     pred = pd.concat([plan.components, plan.filters.add_prefix("filter_")], axis=1)
     info = {**fitted.info, **fitted.chosen(), "forecast_std": fitted.forecast_std,
             "refit_start": fitted.train_start, "refit_end": fitted.train_end}
@@ -186,9 +153,11 @@ def run_fold(fold: Fold, data: VolRegimeData, params: VolRegimeParams, seed: int
 @dataclass(frozen=True)
 class WalkForwardResult:
     """``daily``: stitched out-of-sample frame (forecast, target, exposure, net_return, equity, drawdown,
-    benchmark_return, filter columns, fold). ``per_fold``: one row per fold with its windows, chosen
-    parameters, validation Calmar and test-window metrics of the stitched strategy and of buy-and-hold.
-    ``summary`` / ``benchmark``: ``metrics.summarize`` of the whole out-of-sample period."""
+    benchmark_return, beta_matched_return, filter columns, fold). ``per_fold``: one row per fold with its
+    windows, chosen parameters, validation Calmar / Sharpe / deflated Sharpe / PBO and test-window metrics
+    of the stitched strategy, its forecast skill, the beta-matched benchmark and buy-and-hold.
+    ``summary``: ``metrics.summarize`` of the whole out-of-sample period plus the skill and overfitting
+    figures of ``evaluation.skill_and_overfitting``; ``benchmark``: buy-and-hold's summary."""
 
     folds: tuple[Fold, ...]
     per_fold: pd.DataFrame
@@ -258,10 +227,12 @@ def assemble(results: list[FoldResult], data: VolRegimeData, params: VolRegimePa
         b = metrics.summarize(sl["benchmark_return"])
         rows.append({**f.as_dict(), **{k: v for k, v in r.info.items() if not isinstance(v, pd.Timestamp)},
                      **{f"test_{k}": v for k, v in m.items()}, **{f"bh_{k}": v for k, v in b.items()}})
-    per_fold = pd.DataFrame(rows)
+    realized = data.realized if data.realized is not None else data.asset_returns.shift(-1)
+    per_fold, extra, bm = skill_and_overfitting(daily, pd.DataFrame(rows), realized, data.asset_returns, params)
+    daily["beta_matched_return"] = bm
     return WalkForwardResult(
         folds=tuple(r.fold for r in results), per_fold=per_fold, daily=daily,
-        summary=metrics.summarize(daily["net_return"], daily["exposure"]),
+        summary={**metrics.summarize(daily["net_return"], daily["exposure"]), **extra},
         benchmark=metrics.summarize(daily["benchmark_return"], pd.Series(1.0, index=daily.index)),
         notes=data.notes,
     )
@@ -309,13 +280,28 @@ class Decision:
     components: dict[str, float]
 
 
+def live_spread(fitted: FittedModel, live_forecasts: pd.Series | None, as_of: pd.Timestamp) -> float:
+    """Spread of the last ``exposure.spread_days`` live forecasts dated before ``as_of`` (out of sample for
+    the models that made them), or the fitted model's validation-year spread while fewer than
+    ``exposure.spread_min_days`` are stored."""
+    ex = fitted.params.exposure
+    if live_forecasts is None:
+        return fitted.forecast_std
+    past = pd.Series(live_forecasts, dtype=float).dropna()
+    past = past[pd.to_datetime(past.index) < as_of].tail(ex.spread_days)
+    sd = float(np.std(past.to_numpy())) if len(past) >= ex.spread_min_days else 0.0
+    return sd if sd > 0 else fitted.forecast_std
+
+
 def decide(fitted: FittedModel, bars_qqq: pd.DataFrame, bars_spy, vix, options: pd.DataFrame | None,
-           as_of: str | pd.Timestamp, drawdown: float = 0.0, prev_exposure: float = 0.0) -> Decision:
+           as_of: str | pd.Timestamp, drawdown: float = 0.0, prev_exposure: float = 0.0,
+           live_forecasts: pd.Series | None = None) -> Decision:
     """The daily decision at the close of ``as_of`` with a fitted model.
 
     ``drawdown`` is the strategy's current drawdown (<= 0) against the peak the overlay uses (the caller
     resets that peak after ``overlay.rearm_days`` stopped days, as the backtest does) and
-    ``prev_exposure`` the exposure held since the previous close."""
+    ``prev_exposure`` the exposure held since the previous close. ``live_forecasts`` (date -> forecast,
+    the strategy's stored decisions) give the signal strength its out-of-sample spread (``live_spread``)."""
     as_of = pd.Timestamp(as_of)
     params = fitted.params
     data = prepare_data(_upto(bars_qqq, as_of), _upto(bars_spy, as_of), _upto(vix, as_of),
@@ -328,7 +314,8 @@ def decide(fitted: FittedModel, bars_qqq: pd.DataFrame, bars_spy, vix, options: 
     # a few days of history so the signal stop can count consecutive weak days
     window = usable[-(params.exposure.signal_stop_days + 1):]
     forecast = pd.Series(fitted.model.predict(data.features.loc[window].to_numpy()), index=window)
-    plan = target_exposure(forecast, data.features, data.asset_returns, fitted.forecast_std, params.exposure)
+    spread = live_spread(fitted, live_forecasts, as_of)
+    plan = target_exposure(forecast, data.features, data.asset_returns, spread, params.exposure, kelly=fitted.kelly)
     target = float(plan.target.iloc[-1])
     exposure, flags = overlay_step(target, float(drawdown), float(prev_exposure), params.overlay)
     filters = {k: bool(v) for k, v in plan.filters.iloc[-1].items()}

@@ -29,19 +29,31 @@ def test_vol_target_scale_clipped():
     assert np.isnan(ex.vol_target_scale(mid).iloc[5])  # fewer than 20 days: unknown
 
 
-def test_kelly_fraction_and_half_kelly():
-    # p=0.6, W=L=1 -> (0.6 - 0.4) / 1 = 0.2
-    assert ex.kelly_fraction(0.6, 0.01, 0.01) == pytest.approx(0.2)
-    assert ex.kelly_fraction(0.9, 0.01, 0.01) == 0.25  # capped
-    assert ex.kelly_fraction(0.3, 0.01, 0.01) == 0.0  # negative edge -> 0
-    assert ex.kelly_fraction(0.5, 0.01, 0.0) == 0.25  # no losses
-    idx = pd.bdate_range("2020-01-01", periods=60)
-    r = pd.Series([0.01] * 36 + [-0.01] * 24, index=idx)  # p = 0.6
-    ki = ex.kelly_inputs(r, 60)
-    last = ex.KellyInputs(ki.win_rate.iloc[-1:], ki.avg_win.iloc[-1:], ki.avg_loss.iloc[-1:])
-    assert ex.half_kelly([1.0], last, P)[0] == pytest.approx(2 * 0.2)  # long: half-Kelly x 2
-    assert ex.half_kelly([-1.0], last, P)[0] == 0.0  # short against a 60% up-market has no edge
-    assert np.isnan(ki.win_rate.iloc[-2])  # needs a full window
+def test_kelly_is_off_by_default_and_oos_pnl_sizes_by_the_strategys_own_record():
+    assert P.kelly == "off" and ex.oos_kelly([0.01, -0.02, 0.03], P) == 1.0
+    on = ExposureParams(kelly="oos_pnl", kelly_fraction=0.5, kelly_cap=1.0)
+    r = np.array([0.001, -0.0005] * 50)  # mean 0.00025, var 0.00000056: Kelly leverage ~446 -> the cap
+    assert ex.oos_kelly(r, on) == 1.0
+    small = np.array([0.02, -0.0198] * 50)  # mean 1e-5, var ~4e-4: half of mean / var
+    assert ex.oos_kelly(small, on) == pytest.approx(0.5 * small.mean() / small.var())
+    assert ex.oos_kelly(-r, on) == 0.0  # a losing record sizes to zero
+    with pytest.raises(Exception, match="kelly must be one of"):
+        ExposureParams(kelly="asset")
+
+
+def test_regime_thresholds_are_training_quantiles_so_both_regimes_occur(market):
+    qqq, spy, vix = market
+    feats = build_features(qqq, spy, vix).frame.dropna()
+    train = feats.iloc[:400]
+    # the document's fixed levels: trend strength is never below 1, so "mean reverting" never occurs
+    fixed = ex.regime(train["trend_strength"], train["rsi_14"], train["zscore_20"], ExposureParams(regime_quantiles=None))
+    assert (fixed == ex.MEAN_REVERTING).sum() == 0
+    cal = ex.calibrate_regime(P, train["trend_strength"])
+    assert cal.mr_trend_max == pytest.approx(train["trend_strength"].quantile(0.3))
+    assert cal.trend_threshold == pytest.approx(train["trend_strength"].quantile(0.7))
+    reg = ex.regime(train["trend_strength"], train["rsi_14"], train["zscore_20"], cal)
+    assert (reg == ex.TRENDING).any() and (reg == ex.MEAN_REVERTING).any() and (reg == ex.NEUTRAL).any()
+    assert ex.calibrate_regime(ExposureParams(regime_quantiles=None), train["trend_strength"]).trend_threshold == 2.0
 
 
 def test_regime_and_tilt():
@@ -79,18 +91,19 @@ def test_target_exposure_composes_and_reports(market):
     rets = qqq["Close"].pct_change()
     rng = np.random.default_rng(1)
     fc = pd.Series(rng.normal(0, 0.002, len(feats)), index=feats.index)
-    plan = ex.target_exposure(fc, feats, rets, 0.002, P)
+    plan = ex.target_exposure(fc, feats, rets, 0.002, P, kelly=0.5)
     c = plan.components
-    manual = (c["base"] * c["vol_scale"] * c["half_kelly"] * c["regime_tilt"] * c["rv_gate"] * c["vix_gate"]
+    manual = (c["base"] * c["vol_scale"] * c["kelly"] * c["regime_tilt"] * c["rv_gate"] * c["vix_gate"]
               * c["signal_gate"])
     manual = manual.where(~(plan.filters["vol_stop"] | plan.filters["signal_stop"]), 0.0)
     manual = manual.clip(-c["soft_cap"], c["soft_cap"])
     np.testing.assert_allclose(plan.target.to_numpy(), manual.to_numpy())
-    assert np.allclose(c["base"], 5.0 * fc / 0.002)
-    assert set(plan.filters.columns) >= {"vol_target", "half_kelly", "rv_gate", "vix_gate", "signal_gate",
+    assert np.allclose(c["base"], P.exposure_scale * fc / 0.002) and (c["kelly"] == 0.5).all()
+    assert set(plan.filters.columns) >= {"vol_target", "kelly", "rv_gate", "vix_gate", "signal_gate",
                                          "vol_stop", "signal_stop", "regime_soft_cap", "regime_tilt"}
-    assert plan.filters["signal_gate"].any() and plan.filters["half_kelly"].any()
+    assert plan.filters["signal_gate"].any() and plan.filters["kelly"].all()
+    assert not ex.target_exposure(fc, feats, rets, 0.002, P).filters["kelly"].any()  # off: multiplier 1
     # fast path used by the grid search gives the same numbers
     ctx = ex.exposure_context(feats, rets, P)
     arrays = {k: ctx[k].to_numpy() for k in ex.CONTEXT_COLUMNS}
-    np.testing.assert_allclose(ex.fast_target(fc.to_numpy(), arrays, 0.002, P), plan.target.to_numpy())
+    np.testing.assert_allclose(ex.fast_target(fc.to_numpy(), arrays, 0.002, P, kelly=0.5), plan.target.to_numpy())

@@ -37,8 +37,25 @@ def test_from_params_and_weight_normalisation():
     np.testing.assert_allclose(combine(preds, (2, 0, 0, 2)), 1.5)
 
 
-def test_lasso_at_design_alpha_is_constant():
-    # documents a property of the design: alpha 0.1 on daily-return targets zeroes every coefficient
+def test_lasso_acts_at_the_default_alpha_and_across_its_grid():
+    # A ~1% daily-return target: before the target was standardised, Lasso's alpha 0.1 (and 0.01) zeroed
+    # every coefficient and its leg predicted a constant.
+    from domain.strategies.vol_regime.params import GridParams
+
     X, y = _xy()
-    m = VolRegimeEnsemble(rf_n_estimators=5, pca_components=5, random_state=0).fit(X, y)
-    assert np.ptp(m.component_predictions(X)["lasso"]) == 0.0
+    for alpha in (ModelParams().lasso_alpha, *GridParams().lasso_alpha):
+        m = VolRegimeEnsemble(lasso_alpha=alpha, rf_n_estimators=5, pca_components=5, random_state=0).fit(X, y)
+        lasso = m.component_predictions(X)["lasso"]
+        assert np.ptp(lasso) > 0.0, alpha
+        assert np.corrcoef(lasso, y)[0, 1] > 0.5
+    # forecasts stay in the target's units
+    assert abs(np.mean(m.predict(X)) - np.mean(y)) < 1e-3 and np.std(m.predict(X)) < 0.05
+
+
+def test_ridge_alphas_on_the_grid_shrink_differently():
+    from domain.strategies.vol_regime.params import GridParams
+
+    X, y = _xy()
+    spreads = [np.std(VolRegimeEnsemble(ridge_alpha=a, rf_n_estimators=5, pca_components=5).fit(X, y)
+                      .component_predictions(X)["ridge"]) for a in GridParams().ridge_alpha]
+    assert spreads[0] > 1.2 * spreads[-1]  # the grid's alphas are on a scale where they act

@@ -101,3 +101,96 @@ def test_config_yaml_equals_defaults():
     from infra.strategy_config import load_strategy_config
 
     assert load_strategy_config("vol_regime", VolRegimeParams, REPO / "config") == VolRegimeParams()
+
+
+def _fold(data, params, i=1):
+    wfp = params.walk_forward
+    return make_folds(data.usable, START, END, min_train_days=wfp.min_train_days,
+                      validation_days=wfp.validation_days, embargo_days=wfp.embargo_days)[i]
+
+
+def test_forecast_spread_is_the_train_only_models_validation_spread(market, small_params):
+    """Signal strength is measured against out-of-sample forecasts: the validation-year forecasts of the
+    model fitted on the training rows only, never the refit model's own (in-sample) forecasts."""
+    from dataclasses import replace
+
+    from domain.strategies.vol_regime.model import VolRegimeEnsemble
+    from domain.strategies.vol_regime.strategy import fit_fold
+
+    params = replace(small_params, tune=False)
+    data = prepare_data(*market, None, params)
+    fold = _fold(data, params)
+    fitted = fit_fold(fold, data, params, 4)
+    idx = data.usable
+    tr, va = idx[fold.train_mask(idx)], idx[fold.validation_mask(idx)]
+    tr, va = tr[data.labels.reindex(tr).notna().to_numpy()], va[data.labels.reindex(va).notna().to_numpy()]
+    alone = VolRegimeEnsemble.from_params(params.model, random_state=4).fit(data.features.loc[tr].to_numpy(),
+                                                                          data.labels.loc[tr].to_numpy())
+    assert fitted.forecast_std == pytest.approx(np.std(alone.predict(data.features.loc[va].to_numpy())))
+    rf = idx[fold.refit_mask(idx)]
+    in_sample = np.std(fitted.model.predict(data.features.loc[rf].to_numpy()))
+    assert fitted.forecast_std < in_sample  # the in-sample spread is wider: the old gate was almost always on
+    assert fitted.kelly == 1.0  # Kelly off by default
+
+
+def test_kelly_oos_pnl_sizes_by_the_validation_record(market, small_params):
+    from dataclasses import replace
+
+    from domain.strategies.vol_regime.strategy import fit_fold
+
+    params = replace(small_params, exposure=replace(small_params.exposure, kelly="oos_pnl"))
+    data = prepare_data(*market, None, params)
+    fold = _fold(data, params)
+    fitted = fit_fold(fold, data, params, 4)
+    assert 0.0 <= fitted.kelly <= params.exposure.kelly_cap and fitted.info["kelly"] == fitted.kelly
+    res = run_fold(fold, data, params, 4)
+    assert np.allclose(res.predictions["kelly"], res.info["kelly"])
+
+
+def test_walk_forward_measures_skill_beta_matched_and_overfitting(wf, small_params, market):
+    from domain.backtest import run_backtest
+    from domain.forecast_skill import skill
+
+    s = wf.summary
+    for key in ("ic_spearman", "ic_pearson", "forecast_hit_rate", "base_rate", "beta_matched_calmar",
+                "beta_matched_sharpe", "deflated_sharpe", "pbo", "mean_exposure", "scale_at_edge_share"):
+        assert key in s, key
+    assert 0.0 <= s["deflated_sharpe"] <= 1.0 and 0.0 <= s["pbo"] <= 1.0
+    assert s["dsr_trials"] == small_params.grid.size()
+    d = wf.daily
+    realized = market[0]["Close"].pct_change().shift(-1).reindex(d.index)
+    assert s["ic_spearman"] == pytest.approx(skill(d["forecast"], realized)["ic_spearman"])
+    # beta-matched: the mean exposure held constantly through the same overlay and costs
+    asset = market[0]["Close"].pct_change().reindex(d.index).fillna(0.0)
+    const = run_backtest(asset, pd.Series(d["exposure"].mean(), index=d.index), small_params.overlay,
+                         small_params.costs)
+    pd.testing.assert_series_equal(d["beta_matched_return"], const.frame["net_return"], check_names=False)
+    pf = wf.per_fold
+    for col in ("test_ic_spearman", "test_forecast_hit_rate", "test_base_rate", "test_bm_calmar",
+                "validation_dsr", "validation_pbo", "scale_at_edge"):
+        assert col in pf, col
+    assert pf["validation_pbo"].between(0, 1).all()
+
+
+def test_decide_measures_signal_strength_against_trailing_live_forecasts(market, small_params):
+    qqq, spy, vix = market
+    as_of = qqq.index[700]
+    fitted = fit_final(qqq, spy, vix, None, small_params, as_of, seed=3)
+    past = pd.Series(np.random.default_rng(0).normal(0, 0.004, 80), index=qqq.index[620:700])
+    d = decide(fitted, qqq, spy, vix, None, as_of, live_forecasts=past)
+    spread = np.std(past.tail(small_params.exposure.spread_days).to_numpy())
+    assert d.signal_strength == pytest.approx(abs(d.forecast) / spread)
+    few = decide(fitted, qqq, spy, vix, None, as_of, live_forecasts=past.tail(5))  # too few: validation spread
+    assert few.signal_strength == pytest.approx(abs(few.forecast) / fitted.forecast_std)
+    later = pd.Series(1.0, index=qqq.index[700:790])  # forecasts dated as_of or later are never read
+    assert decide(fitted, qqq, spy, vix, None, as_of, live_forecasts=later) == few
+
+
+def test_vol_adjusted_target(market, small_params):
+    from dataclasses import replace
+
+    params = replace(small_params, model=replace(small_params.model, target="vol_adjusted"))
+    data = prepare_data(*market, None, params)
+    plain = prepare_data(*market, None, small_params)
+    pd.testing.assert_series_equal(data.labels, plain.labels / plain.features["rv_5"], check_names=False)
+    pd.testing.assert_series_equal(data.realized, plain.labels)
