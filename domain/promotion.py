@@ -10,15 +10,23 @@ from dataclasses import dataclass
 class PromotionGates:
     """`min_validation_calmar`: the candidate's walk-forward validation Calmar must exceed it.
     `max_calmar_shortfall`: and it may trail the current model's validation Calmar by at most this much
-    (absolute Calmar units), so that a retrain cannot quietly replace a better model with a worse one."""
+    (absolute Calmar units), so that a retrain cannot quietly replace a better model with a worse one.
+    `min_deflated_sharpe`: the deflated Sharpe ratio of its validation returns given the grid points tried
+    (P[true Sharpe > the best of that many skill-less trials], Bailey and Lopez de Prado 2014) must reach
+    it; `max_pbo`: its probability of backtest overfitting (CSCV, Bailey et al. 2017) must not exceed it.
+    Both apply to strategies that measure them (the walk-forward summary has ``deflated_sharpe`` / ``pbo``)."""
 
     min_validation_calmar: float = 0.5
     max_calmar_shortfall: float = 0.25
     validation_quarters: int = 4
+    min_deflated_sharpe: float = 0.95
+    max_pbo: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_calmar_shortfall < 0 or self.validation_quarters < 1:
             raise ValueError("max_calmar_shortfall must be >= 0 and validation_quarters >= 1")
+        if not 0.0 <= self.min_deflated_sharpe <= 1.0 or not 0.0 <= self.max_pbo <= 1.0:
+            raise ValueError("min_deflated_sharpe and max_pbo are probabilities in 0..1")
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,29 @@ class PromotionDecision:
         return f"{verdict}: " + "; ".join(self.reasons)
 
 
-def decide_promotion(candidate_calmar: float, current_calmar: float | None, gates: PromotionGates) -> PromotionDecision:
+def _overfitting_gates(deflated_sharpe: float | None, pbo: float | None, gates: PromotionGates) -> tuple[bool, list[str]]:
+    """The deflated-Sharpe and PBO gates; a figure the strategy does not measure (None) is not gated, and a
+    PBO that cannot be measured (NaN: fewer than two grid points, nothing was selected) is only reported."""
+    passes, reasons = True, []
+    if deflated_sharpe is not None:
+        if math.isfinite(deflated_sharpe) and deflated_sharpe >= gates.min_deflated_sharpe:
+            reasons.append(f"deflated Sharpe {deflated_sharpe:.3f} >= {gates.min_deflated_sharpe:.3f}")
+        else:
+            passes = False
+            reasons.append(f"deflated Sharpe {deflated_sharpe:.3f} is below {gates.min_deflated_sharpe:.3f}")
+    if pbo is not None:
+        if not math.isfinite(pbo):
+            reasons.append("PBO not measured (fewer than two grid points)")
+        elif pbo <= gates.max_pbo:
+            reasons.append(f"PBO {pbo:.3f} <= {gates.max_pbo:.3f}")
+        else:
+            passes = False
+            reasons.append(f"PBO {pbo:.3f} is above {gates.max_pbo:.3f}")
+    return passes, reasons
+
+
+def decide_promotion(candidate_calmar: float, current_calmar: float | None, gates: PromotionGates,
+                     deflated_sharpe: float | None = None, pbo: float | None = None) -> PromotionDecision:
     reasons = []
     passes = True
     if not math.isfinite(candidate_calmar) or candidate_calmar <= gates.min_validation_calmar:
@@ -49,4 +79,5 @@ def decide_promotion(candidate_calmar: float, current_calmar: float | None, gate
         )
     else:
         reasons.append(f"within {gates.max_calmar_shortfall:.3f} of the current model's {current_calmar:.3f}")
-    return PromotionDecision(passes, tuple(reasons))
+    overfit_ok, overfit_reasons = _overfitting_gates(deflated_sharpe, pbo, gates)
+    return PromotionDecision(passes and overfit_ok, tuple(reasons + overfit_reasons))

@@ -50,7 +50,7 @@ def save_walk_forward(engine: Engine, *, strategy: str, start: dt.date, end: dt.
         conn.execute(delete(WalkForwardDay).where(WalkForwardDay.run_id == run_id))
         folds = []
         for fold, row in zip(sorted(result.folds, key=lambda f: f.test_start), result.per_fold.to_dict("records")):
-            metrics = {k: v for k, v in row.items() if k.startswith(("test_", "bh_", "validation_calmar"))}
+            metrics = {k: v for k, v in row.items() if k.startswith(("test_", "bh_", "validation_"))}
             chosen = {k: v for k, v in row.items() if k not in metrics and k not in fold.as_dict()}
             folds.append({
                 "run_id": run_id, "fold": fold.index, "train_start": fold.train_start.date(),

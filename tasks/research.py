@@ -10,6 +10,7 @@ from dataclasses import asdict, is_dataclass
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from threadpoolctl import threadpool_limits
 
 from domain.promotion import PromotionGates, decide_promotion
 from domain.strategies.base import Inputs, Strategy
@@ -20,6 +21,12 @@ from infra.research_store import save_walk_forward
 from infra.strategy_inputs import read_inputs
 from infra.strategy_registry import build_strategy
 from tasks.retry import TRANSIENT
+
+
+# Skill and overfitting figures a strategy's walk-forward summary may carry (vol_regime's do, issue 14).
+SKILL_KEYS = ("ic_spearman", "ic_pearson", "forecast_hit_rate", "base_rate")
+OVERFITTING_KEYS = ("deflated_sharpe", "pbo")
+BETA_MATCHED_KEYS = ("beta_matched_cagr", "beta_matched_max_drawdown", "beta_matched_calmar", "beta_matched_sharpe")
 
 
 def load_strategy(name: str) -> Strategy:
@@ -43,7 +50,9 @@ def prepare_dataset(strategy: Strategy, inputs: Inputs):
 
 @task(name="walk-forward-fold", task_run_name="fold-{fold.name}")
 def run_fold(strategy: Strategy, fold: Fold, dataset, seed: int) -> FoldResult:
-    return strategy.run_fold(fold, dataset, seed)
+    # one BLAS/OpenMP thread per fold: the task runner already runs a fold per core
+    with threadpool_limits(limits=1):
+        return strategy.run_fold(fold, dataset, seed)
 
 
 @task(name="store-walk-forward", **TRANSIENT)
@@ -70,6 +79,11 @@ def publish_walk_forward(name: str, benchmark: str, result, run_id: int) -> str:
         "|---|---|---|---|---|",
         f"| {name} | {_pct(s['cagr'])} | {_pct(s['max_drawdown'])} | {s['calmar']:.2f} | {s['sharpe']:.2f} |",
         f"| {benchmark} | {_pct(b['cagr'])} | {_pct(b['max_drawdown'])} | {b['calmar']:.2f} | {b['sharpe']:.2f} |",
+        *([f"| beta-matched (constant {s['mean_exposure']:.3f}) | {_pct(s['beta_matched_cagr'])} | "
+           f"{_pct(s['beta_matched_max_drawdown'])} | {s['beta_matched_calmar']:.2f} | {s['beta_matched_sharpe']:.2f} |"]
+          if all(k in s for k in BETA_MATCHED_KEYS) else []),
+        "",
+        *([skill_line(s)] if all(k in s for k in SKILL_KEYS + OVERFITTING_KEYS) else []),
         "",
         *[f"- {n}" for n in result.notes],
     ]
@@ -82,9 +96,17 @@ def publish_walk_forward(name: str, benchmark: str, result, run_id: int) -> str:
     return markdown
 
 
+def skill_line(s: dict) -> str:
+    """Forecast skill and overfitting in one line (the keys of SKILL_KEYS and OVERFITTING_KEYS)."""
+    return (f"Forecast IC {s['ic_spearman']:.3f} (Spearman), {s['ic_pearson']:.3f} (Pearson); sign hit rate "
+            f"{s['forecast_hit_rate']:.1%} against a base rate of {s['base_rate']:.1%}; deflated Sharpe "
+            f"{s['deflated_sharpe']:.3f}; probability of backtest overfitting {s['pbo']:.2f}.")
+
+
 def fold_table(result) -> pd.DataFrame:
     columns = ["name", "train_start", "validation_start", "test_start", "test_end", "test_cagr",
-               "test_max_drawdown", "test_calmar", "test_sharpe", "bh_cagr"]
+               "test_max_drawdown", "test_calmar", "test_sharpe", "bh_cagr", "test_ic_spearman",
+               "test_forecast_hit_rate", "test_base_rate", "test_bm_calmar", "validation_dsr", "validation_pbo"]
     return result.per_fold[[c for c in columns if c in result.per_fold]]
 
 
@@ -101,7 +123,8 @@ def gate_and_store(name: str, strategy: Strategy, as_of: dt.date, fitted, finger
     current = promoted_model(engine, name, as_of - dt.timedelta(days=1))
     current_calmar = current.metrics.get("validation_calmar") if current else None
     candidate_calmar = float(validation.summary["calmar"])
-    decision = decide_promotion(candidate_calmar, current_calmar, gates)
+    dsr, pbo = validation.summary.get("deflated_sharpe"), validation.summary.get("pbo")
+    decision = decide_promotion(candidate_calmar, current_calmar, gates, deflated_sharpe=dsr, pbo=pbo)
     fit = strategy.describe_fit(fitted)
     metrics = {
         **{f"tuning_{k}": v for k, v in fit["info"].items() if isinstance(v, (int, float, str))},
@@ -109,6 +132,7 @@ def gate_and_store(name: str, strategy: Strategy, as_of: dt.date, fitted, finger
         "validation_cagr": float(validation.summary["cagr"]),
         "validation_max_drawdown": float(validation.summary["max_drawdown"]),
         "validation_sharpe": float(validation.summary["sharpe"]),
+        **{f"validation_{k}": float(validation.summary[k]) for k in OVERFITTING_KEYS if k in validation.summary},
         "validation_start": str(validation.daily.index.min().date()),
         "validation_end": str(validation.daily.index.max().date()),
     }

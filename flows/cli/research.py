@@ -95,6 +95,8 @@ FOLD_COLUMNS = [
     Column("period_return", "return", kind="pct"), Column("max_drawdown", "max DD", kind="pct"),
     Column("calmar", "Calmar", kind="ratio"), Column("sharpe", "Sharpe", kind="ratio"),
     Column("bh_period_return", "benchmark return", kind="pct"),
+    Column("ic", "IC", kind="ratio"), Column("hit_rate", "hit rate", kind="pct"),
+    Column("base_rate", "base rate", kind="pct"), Column("bm_calmar", "beta-matched Calmar", kind="ratio"),
 ]
 
 
@@ -111,7 +113,9 @@ def fold_rows(folds, days) -> list[dict]:
                      "period_return": total_return(window["strategy_return"]) if len(window) else None,
                      "max_drawdown": m.get("test_max_drawdown"), "calmar": m.get("test_calmar"),
                      "sharpe": m.get("test_sharpe"),
-                     "bh_period_return": total_return(window["benchmark_return"]) if len(window) else None})
+                     "bh_period_return": total_return(window["benchmark_return"]) if len(window) else None,
+                     "ic": m.get("test_ic_spearman"), "hit_rate": m.get("test_forecast_hit_rate"),
+                     "base_rate": m.get("test_base_rate"), "bm_calmar": m.get("test_bm_calmar")})
     return rows
 
 
@@ -142,9 +146,16 @@ def _num(v) -> str:
 
 
 def _print_summary(strategy: str, label: str, summary: dict, benchmark: dict) -> None:
-    for name, m in ((strategy, summary), (label, benchmark)):
+    from tasks.research import BETA_MATCHED_KEYS, OVERFITTING_KEYS, SKILL_KEYS, skill_line
+
+    rows = [(strategy, summary), (label, benchmark)]
+    if all(summary.get(k) is not None for k in BETA_MATCHED_KEYS):
+        rows.append(("beta-matched", {k: summary[f"beta_matched_{k}"] for k in ("cagr", "max_drawdown", "calmar", "sharpe")}))
+    for name, m in rows:
         console.print(f"{name:>18}: CAGR {_pct(m['cagr'])}  max drawdown {_pct(m['max_drawdown'])}  "
                       f"Calmar {_num(m['calmar'])}  Sharpe {_num(m['sharpe'])}", highlight=False)
+    if all(summary.get(k) is not None for k in SKILL_KEYS + OVERFITTING_KEYS):
+        console.print(skill_line(summary), highlight=False)
 
 
 def report_command(
@@ -175,12 +186,19 @@ def build_report_html(strategy: str, label: str, run: dict, folds, days) -> str:
     from domain import metrics as metric_fns
     from domain.targets import check_targets
     from infra.reporting.tearsheet import render_tearsheet
+    from tasks.research import BETA_MATCHED_KEYS, OVERFITTING_KEYS, SKILL_KEYS
 
     report = _report_params(strategy)
     rf = report.risk_free_rate
+    stored = json.loads(run.get("metrics") or "{}")
+    measured = {k: v for k, v in stored.items() if k in SKILL_KEYS + OVERFITTING_KEYS}
     metrics = {strategy: {**metric_fns.summarize(days["strategy_return"], days["exposure"], risk_free=rf),
-                          **metric_fns.relative_to(days["strategy_return"], days["benchmark_return"])},
+                          **metric_fns.relative_to(days["strategy_return"], days["benchmark_return"]), **measured},
                label: metric_fns.summarize(days["benchmark_return"], risk_free=rf)}
+    if all(stored.get(k) is not None for k in BETA_MATCHED_KEYS):
+        # stored with the run; its Sharpe is at a zero risk-free rate, so only the rate-free figures are shown
+        metrics["beta-matched (constant mean exposure)"] = {
+            k: stored[f"beta_matched_{k}"] for k in ("cagr", "max_drawdown", "calmar")}
     params = json.loads(run.get("params") or "{}")
     costs = params.get("costs") if isinstance(params, dict) else None
     cost_text = (f"{costs['commission_bps']:g} bp commission + {costs['slippage_bps']:g} bp slippage per unit of "

@@ -35,12 +35,16 @@ METRIC_ROWS: list[tuple[str, str, str]] = [
     ("kurtosis", "Excess kurtosis", "ratio"), ("turnover", "Turnover (avg daily |exposure change|)", "ratio"),
     ("alpha", "Alpha (ann.)", "pct"), ("beta", "Beta", "ratio"),
     ("information_ratio", "Information ratio", "ratio"), ("tracking_error", "Tracking error (ann.)", "pct"),
+    ("ic_spearman", "Forecast IC (Spearman)", "ratio"), ("ic_pearson", "Forecast IC (Pearson)", "ratio"),
+    ("forecast_hit_rate", "Forecast sign hit rate", "pct"), ("base_rate", "Base rate (better constant sign)", "pct"),
+    ("deflated_sharpe", "Deflated Sharpe ratio", "ratio"), ("pbo", "Probability of backtest overfitting", "pct"),
 ]
 FOLD_UNITS = {"period_return": "pct", "max_drawdown": "pct", "calmar": "ratio", "sharpe": "ratio",
-              "bh_period_return": "pct"}
+              "bh_period_return": "pct", "ic": "ratio", "hit_rate": "pct", "base_rate": "pct", "bm_calmar": "ratio"}
 FOLD_HEADERS = {"fold": "fold", "test_start": "from", "test_end": "to", "period_return": "return (quarter)",
                 "max_drawdown": "max drawdown", "calmar": "Calmar", "sharpe": "Sharpe",
-                "bh_period_return": "benchmark return"}
+                "bh_period_return": "benchmark return", "ic": "IC", "hit_rate": "hit rate", "base_rate": "base rate",
+                "bm_calmar": "beta-matched Calmar"}
 STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#9a9a9a"
 
 

@@ -73,3 +73,17 @@ def test_create_checks_the_params_type():
     with pytest.raises(InputError, match="params must be VolRegimeParams, got BuyAndHoldParams"):
         create(reg.entry("vol_regime"), BuyAndHoldParams())
     assert isinstance(create(reg.entry("vol_regime")), VolRegime)
+
+
+def test_project_registry_has_vol_regime_on_spy_disabled():
+    # issue 14: the same vol_regime code on SPY (QQQ as the market reference), the allocator's SPY leg
+    from pathlib import Path
+
+    from infra.strategy_registry import build_strategy, load_registry
+
+    config = Path(__file__).resolve().parents[2] / "config"
+    entry = load_registry(config).entry("vol_regime_spy")
+    assert entry.class_path == VOL and not entry.enabled
+    spy = build_strategy("vol_regime_spy", config)
+    assert isinstance(spy, VolRegime) and spy.needs.symbols == ("SPY", "QQQ", "^VIX")
+    assert build_strategy("vol_regime", config).needs.symbols == ("QQQ", "SPY", "^VIX")

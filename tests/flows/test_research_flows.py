@@ -68,7 +68,8 @@ def test_retrain_gates_promotion_and_daily_uses_the_live_model(research_db, tmp_
     skipped = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 3), only_on_quarter_start=True)
     assert skipped["status"] == "skipped"
 
-    monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "lenient", min_validation_calmar=-1e9)))
+    monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(_small_config(tmp_path / "lenient", min_validation_calmar=-1e9,
+                                                                   min_deflated_sharpe=0.0)))
     reset_settings_cache()
     promoted = retrain(strategy="vol_regime", as_of=dt.date(2024, 1, 2), only_on_quarter_start=True)
     assert promoted["status"] == "promoted", promoted["report"]

@@ -12,7 +12,7 @@ the chosen point's validation P&L also sets its Kelly multiplier (``exposure.oos
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,9 @@ class Tuned:
     """The chosen parameters, the out-of-sample spread and Kelly multiplier that go with them, a report."""
 
     params: VolRegimeParams
-    forecast_std: float
-    kelly: float
-    report: dict[str, Any]
+    forecast_std: float  # of the chosen point's validation-year forecasts: out of sample for the train-only model
+    kelly: float = 1.0
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

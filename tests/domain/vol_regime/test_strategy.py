@@ -194,3 +194,38 @@ def test_vol_adjusted_target(market, small_params):
     plain = prepare_data(*market, None, small_params)
     pd.testing.assert_series_equal(data.labels, plain.labels / plain.features["rv_5"], check_names=False)
     pd.testing.assert_series_equal(data.realized, plain.labels)
+
+
+def test_spy_config_differs_from_qqq_only_in_symbols():
+    from dataclasses import replace
+
+    from infra.strategy_config import load_strategy_config
+
+    spy = load_strategy_config("vol_regime_spy", VolRegimeParams, REPO / "config")
+    assert (spy.asset, spy.market, spy.vix) == ("SPY", "QQQ", "^VIX")
+    assert replace(spy, asset="QQQ", market="SPY") == VolRegimeParams()
+
+
+def test_adapter_trades_the_configured_symbol_and_reads_live_forecasts_from_the_book(market, small_params):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from domain.strategies.base import Inputs
+    from domain.strategies.vol_regime.adapter import VolRegime
+
+    qqq, spy, vix = market
+    params = replace(small_params, asset="SPY", market="QQQ")
+    strategy = VolRegime(params)
+    assert strategy.needs.symbols == ("SPY", "QQQ", "^VIX") and strategy.benchmark == "buy-and-hold SPY"
+    # SPY's bars are the asset now: give the fixture's QQQ series under the name SPY and vice versa
+    bars = {"SPY": qqq, "QQQ": spy.assign(High=spy["Close"], Low=spy["Close"], Open=spy["Close"]), "^VIX": vix}
+    as_of = qqq.index[700]
+    inputs = Inputs(as_of=as_of, bars=bars)
+    fitted = strategy.fit(strategy.prepare(inputs), as_of, seed=3)
+    past = pd.Series(np.random.default_rng(0).normal(0, 0.004, 80), index=qqq.index[620:700])
+    book = SimpleNamespace(weights={"SPY": 0.1}, drawdown=0.0, forecasts=past)
+    targets = strategy.decide(fitted, inputs, as_of, book)
+    assert set(targets.weights) == {"SPY"}
+    d = targets.details
+    assert d["signal_strength"] == pytest.approx(abs(d["forecast"]) / np.std(past.tail(63).to_numpy()))
+    assert d["prev_exposure"] == 0.1
