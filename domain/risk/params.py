@@ -65,3 +65,11 @@ class RiskParams:
             raise ValueError("realized_vol_limit must be > 0 and realized_vol_window >= 3")
         if not self.default_vol > 0:
             raise ValueError("default_vol must be positive")
+        # fractions, not percent: 5 (meaning 5%) would never fire, 4 (meaning 4%) would price every option wrong
+        if not 0 < self.stop_trading_drawdown < 1:
+            raise ValueError(f"stop_trading_drawdown must be a fraction in (0, 1) (0.12 = 12%), "
+                             f"got {self.stop_trading_drawdown!r}")
+        if not -0.05 <= self.risk_free_rate <= 0.25:
+            raise ValueError(f"risk_free_rate must be a decimal in [-0.05, 0.25] (0.04 = 4%), got {self.risk_free_rate!r}")
+        if not 0 < self.default_vol <= 5:
+            raise ValueError(f"default_vol must be a decimal in (0, 5] (0.15 = 15%), got {self.default_vol!r}")

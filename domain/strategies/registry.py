@@ -12,6 +12,7 @@ Parsing is pure (a mapping in, frozen dataclasses out); reading the YAML file is
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,8 +92,8 @@ def _entry(name: str, raw: Any, source: str) -> StrategyEntry:
     if not isinstance(enabled, bool):
         raise InputError(f"{where}.enabled: must be true or false, got {enabled!r}")
     capital = raw.get("capital", 1_000_000.0)
-    if isinstance(capital, bool) or not isinstance(capital, (int, float)) or not capital > 0:
-        raise InputError(f"{where}.capital: must be a number > 0, got {capital!r}")
+    if isinstance(capital, bool) or not isinstance(capital, (int, float)) or not 0 < capital < math.inf:
+        raise InputError(f"{where}.capital: must be a number > 0 (and finite), got {capital!r}")
     stage = raw.get("stage", "paper")
     if stage not in STAGES:
         raise InputError(f"{where}.stage: must be one of {', '.join(STAGES)}, got {stage!r}")

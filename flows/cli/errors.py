@@ -45,6 +45,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _setting_error(error: dict) -> str:
+    """`QUANTOPS_TASK_WORKERS: Input should be ...`; the value itself is not shown (it may be a secret)."""
+    rule = error["msg"].removeprefix("Value error, ")
+    if not error["loc"] or rule.startswith("QUANTOPS_"):  # our validators name the variable themselves
+        return rule
+    return f"QUANTOPS_{str(error['loc'][0]).upper()}: {rule}"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__
@@ -59,7 +67,7 @@ class OneLineErrors(TyperGroup):
         except Exception as exc:
             pydantic = sys.modules.get("pydantic")
             if pydantic is not None and isinstance(exc, pydantic.ValidationError):  # a QUANTOPS_* setting
-                raise fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+                raise fail("; ".join(_setting_error(e) for e in exc.errors())) from None
             # sqlalchemy is imported only by the commands that use the database (start-up time), so its
             # errors are recognised only once it is loaded.
             sa = sys.modules.get("sqlalchemy.exc")
