@@ -90,3 +90,13 @@ def test_target_key_is_stable_and_not_the_secret():
 def test_invalid_url_is_a_failure_not_an_exception():
     (res,) = Notifier(["nosuchscheme://secretthing/abc"]).send_all("t", "b", "info")
     assert not res.ok and "secretthing" not in res.error
+
+
+def test_apprise_log_of_a_url_that_fails_to_load_shows_no_part_of_the_password(caplog):
+    """Issue 15 case 9: apprise logged 'Could not load E-Mail URL: mailtos://...:S...w@...' (its CWE-312 form)."""
+    caplog.set_level(logging.DEBUG)
+    (res,) = Notifier(["mailtos://opsuser:Sup3rSecretPw@smtp.example.com?mode=nope"]).send_all("t", "b", "critical")
+    assert not res.ok
+    assert "Could not load E-Mail URL" in caplog.text  # apprise did log the failure ...
+    for leak in ("Sup3rSecretPw", "S...w", "...etPw", "o...r"):  # ... without any part of the credentials
+        assert leak not in caplog.text and leak not in res.error, leak
