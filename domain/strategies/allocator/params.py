@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from domain.backtest import CostModel
 from domain.errors import InputError
+from domain.strategies.allocator.envelope import EnvelopeParams
 
 LEG_KINDS = ("buy_and_hold", "strategy")
 
@@ -212,6 +213,7 @@ class AllocatorParams:
     costs: CostModel = field(default_factory=CostModel)
     walk_forward: WalkForwardParams = field(default_factory=WalkForwardParams)
     tune: bool = True
+    envelope: EnvelopeParams = field(default_factory=EnvelopeParams)
 
     def __post_init__(self) -> None:
         if any(n > self.model.max_num_leaves for n in self.search.num_leaves):

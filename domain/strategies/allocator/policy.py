@@ -13,24 +13,27 @@ import pandas as pd
 from domain import metrics
 
 
-def smooth(w_raw: np.ndarray, alpha: float | np.ndarray, cap: float, w0: float) -> np.ndarray:
-    """Smoothed and capped weights; ``alpha`` may vary per day (folds choose their own)."""
+def smooth(w_raw: np.ndarray, alpha: float | np.ndarray, cap: float | np.ndarray, w0: float) -> np.ndarray:
+    """Smoothed and capped weights; ``alpha`` may vary per day (folds choose their own), and so may ``cap``
+    (the envelope's drift throttle lowers it)."""
     w_raw = np.asarray(w_raw, float)
     a = np.broadcast_to(np.asarray(alpha, float), w_raw.shape)
+    c = np.broadcast_to(np.asarray(cap, float), w_raw.shape)
     out = np.empty_like(w_raw)
     prev = float(w0)
     for t in range(w_raw.size):  # a scalar recursion over days; the weights depend on their own past
         step = (1.0 - a[t]) * (w_raw[t] - prev)
-        prev = min(max(prev + min(max(step, -cap), cap), 0.0), 1.0)
+        prev = min(max(prev + min(max(step, -c[t]), c[t]), 0.0), 1.0)
         out[t] = prev
     return out
 
 
 def allocation_returns(w: pd.Series, r_qqq: pd.Series, r_spy: pd.Series, cost_rate: float,
-                       w_before: float | None = None) -> pd.DataFrame:
+                       w_before: float | None = None, k: pd.Series | None = None) -> pd.DataFrame:
     """Daily frame: ``w`` (held from the close), ``gross``, ``cost``, ``net_return`` of the mix; the first
     day earns nothing (the weight is set at its close). ``w_before``: weight held before the first day
-    (its change is charged; None = no charge)."""
+    (its change is charged; None = no charge). ``k``: share of capital in the mix (the risk envelope's;
+    None = all of it); the turnover is then half the legs' traded weights, |change of w| when k = 1."""
     w = w.astype(float)
     held = w.shift(1)
     rq, rs = r_qqq.reindex(w.index).fillna(0.0), r_spy.reindex(w.index).fillna(0.0)
@@ -39,6 +42,11 @@ def allocation_returns(w: pd.Series, r_qqq: pd.Series, r_spy: pd.Series, cost_ra
     if w_before is not None:
         prev.iloc[0] = w_before
     change = (w - prev).abs().fillna(0.0)
+    if k is not None:
+        k = k.astype(float).reindex(w.index)
+        prev_k = k.shift(1).fillna(1.0)
+        gross = (prev_k * gross).where(held.notna(), 0.0)
+        change = (0.5 * ((k * w - prev_k * prev).abs() + (k * (1 - w) - prev_k * (1 - prev)).abs())).fillna(0.0)
     cost = (change.shift(1) * cost_rate).fillna(0.0)
     return pd.DataFrame({"w": w, "gross": gross, "cost": cost, "net_return": gross - cost, "turnover": change})
 

@@ -26,7 +26,8 @@ from domain.strategies.allocator.nested import (
     search_for,
 )
 from domain.strategies.allocator.params import AllocatorParams
-from domain.strategies.allocator.policy import allocation_returns, fold_metrics, smooth
+from domain.strategies.allocator.envelope import apply_envelope
+from domain.strategies.allocator.policy import allocation_returns, fold_metrics
 from domain.walk_forward import Fold, FoldResult, stitch
 
 
@@ -121,13 +122,21 @@ def assemble(results: list[FoldResult], data: AllocatorData, params: AllocatorPa
     idx = stitched.index
     base = params.legs.baseline_w_qqq
     cap, cost = params.policy.max_daily_change, params.costs.rate
-    w = pd.Series(smooth(stitched["w_raw"].to_numpy(), stitched["alpha"].to_numpy(), cap, base), index=idx)
-    model = allocation_returns(w, data.r_qqq, data.r_spy, cost, w_before=base)
+    # the model's weight through the risk envelope (section 6 step 3), so the gates measure what would trade
+    drift = data.features["drift_psi"].reindex(idx).to_numpy(float) if "drift_psi" in data.features else \
+        np.full(len(idx), np.nan)
+    w_arr, k_arr = apply_envelope(stitched["w_raw"].to_numpy(), stitched["alpha"].to_numpy(), cap, base, drift,
+                                  params.features.drift_flag, data.r_qqq.reindex(idx), data.r_spy.reindex(idx),
+                                  cost, params.envelope)
+    w, k = pd.Series(w_arr, index=idx), pd.Series(k_arr, index=idx)
+    model = allocation_returns(w, data.r_qqq, data.r_spy, cost, w_before=base,
+                               k=k if params.envelope.enabled else None)
     baseline = allocation_returns(pd.Series(base, index=idx), data.r_qqq, data.r_spy, cost, w_before=base)
     qqq = allocation_returns(pd.Series(1.0, index=idx), data.r_qqq, data.r_spy, cost)
     spy = allocation_returns(pd.Series(0.0, index=idx), data.r_qqq, data.r_spy, cost)
     daily = stitched.copy()
     daily["w"] = w
+    daily["k"] = k  # share of capital in the mix after volatility scaling and guard rails
     daily["exposure"] = w
     daily["net_return"] = model["net_return"]
     daily["cost"] = model["cost"]

@@ -22,6 +22,7 @@ from domain.strategies.allocator.dataset import AllocatorData, leg_returns_from_
 from domain.strategies.allocator.labels import bucket_weights
 from domain.strategies.allocator.model import BucketClassifier
 from domain.strategies.allocator.params import AllocatorParams
+from domain.strategies.allocator.envelope import drift_caps, envelope_now
 from domain.strategies.allocator.policy import smooth
 from domain.strategies.base import Inputs, Needs, Strategy, Targets
 from domain.walk_forward import Fold, FoldResult, make_folds
@@ -153,15 +154,15 @@ class Allocator(Strategy):
         return fitted
 
     def previous_weight(self, book: Any) -> float:
-        """w_qqq held now: from a mapping of leg weights, a number, or the baseline when there is none."""
-        qqq_leg = self.params.legs.names[0]
-        if isinstance(book, Mapping) and qqq_leg in book:
-            return float(book[qqq_leg])
+        """w_qqq held now: from a mapping of leg weights (QQQ's share of the two legs: the envelope may hold
+        less than all of capital in them), a number, or the baseline when there is none."""
+        qqq_leg, spy_leg = self.params.legs.names
         if isinstance(book, int | float) and np.isfinite(book):
             return float(book)
-        w = getattr(book, "leg_weights", None)
+        w = book if isinstance(book, Mapping) else getattr(book, "leg_weights", None)
         if isinstance(w, Mapping) and qqq_leg in w:
-            return float(w[qqq_leg])
+            total = float(w[qqq_leg]) + float(w.get(spy_leg, 1.0 - float(w[qqq_leg])))
+            return float(w[qqq_leg]) / total if total > 0 else self.params.legs.baseline_w_qqq
         return self.params.legs.baseline_w_qqq
 
     def decide(self, fitted: AllocatorModel, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
@@ -177,10 +178,16 @@ class Allocator(Strategy):
         rejected = fitted.gates is not None and not fitted.promoted
         w_raw = np.array([self.params.legs.baseline_w_qqq]) if rejected else w_model
         prev = self.previous_weight(book)
-        w = float(smooth(w_raw, fitted.config.alpha, self.params.policy.max_daily_change, prev)[0])
+        env, cap = self.params.envelope, self.params.policy.max_daily_change
+        if env.enabled and "drift_psi" in data.features:  # the drift safety throttle: smaller moves
+            cap = float(drift_caps(data.features.loc[[as_of], "drift_psi"].to_numpy(float),
+                                   self.params.features.drift_flag, cap, env)[0])
+        w = float(smooth(w_raw, fitted.config.alpha, cap, prev)[0])
+        # volatility scaling and drawdown guard rails: the share of capital in the mix, the rest in cash
+        k = envelope_now(w, getattr(book, "drawdown", 0.0), data.r_qqq.loc[:as_of], data.r_spy.loc[:as_of], env)
         qqq_leg, spy_leg = self.params.legs.names
         details = {
-            "w_qqq": w, "w_raw": float(w_raw[0]), "w_model": float(w_model[0]), "w_previous": prev,
+            "w_qqq": w, "envelope_k": k, "w_raw": float(w_raw[0]), "w_model": float(w_model[0]), "w_previous": prev,
             "bucket_weights": bucket_weights(nb).tolist(),
             "bucket_probabilities": proba[0].tolist(),
             "expected_utility": fitted.model.expected_utility(proba)[0].tolist(),
@@ -188,4 +195,5 @@ class Allocator(Strategy):
             "gates": fitted.gates, "promoted": fitted.promoted,
             "failed_gates": [k for k, g in (fitted.gates or {}).items() if not g["passed"]],
         }
-        return Targets(as_of=as_of, kind="legs", leg_weights={qqq_leg: w, spy_leg: 1.0 - w}, details=details)
+        return Targets(as_of=as_of, kind="legs", leg_weights={qqq_leg: k * w, spy_leg: k * (1.0 - w)},
+                       details=details)

@@ -34,9 +34,11 @@ def test_needs_and_kind(small_params):
 def test_decide_gives_leg_weights_summing_to_one_with_probabilities(closes, small_params, fitted):
     strat, model, as_of = fitted
     t = strat.decide(model, _inputs(closes, as_of), as_of, book=0.5)
-    w = t.leg_weights["buy_and_hold:QQQ"]
+    w, k = t.details["w_qqq"], t.details["envelope_k"]
     assert t.kind == "legs" and 0.4 - 1e-12 <= w <= 0.6 + 1e-12  # capped move from 0.5
-    assert np.isclose(sum(t.leg_weights.values()), 1.0)
+    # the risk envelope holds k of capital in the legs (volatility scaling, guard rails), the rest in cash
+    assert 0.5 <= k <= 1.0 and np.isclose(sum(t.leg_weights.values()), k)
+    assert np.isclose(t.leg_weights["buy_and_hold:QQQ"], k * w)
     p = t.details["bucket_probabilities"]
     assert len(p) == 11 and np.isclose(sum(p), 1.0)
     assert t.details["gates"] is None
@@ -59,7 +61,10 @@ def test_a_model_that_failed_a_gate_steers_to_the_baseline(closes, fitted):
         t = strat.decide(model, _inputs(closes, as_of), as_of, book=0.8)
     finally:
         model.gates = None
-    assert np.isclose(t.leg_weights["buy_and_hold:QQQ"], 0.7)  # towards 0.5, capped at 0.10
+    # towards 0.5, capped at 0.10 (0.05 while the envelope's drift throttle is on); held at k of capital
+    w = t.details["w_qqq"]
+    assert np.isclose(w, 0.7) or np.isclose(w, 0.75)
+    assert np.isclose(t.leg_weights["buy_and_hold:QQQ"], t.details["envelope_k"] * w)
     assert t.details["failed_gates"] == ["calmar_beats_baseline"] and t.details["promoted"] is False
 
 
