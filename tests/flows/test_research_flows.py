@@ -52,6 +52,15 @@ def test_walk_forward_stores_folds_and_days_and_is_idempotent(research_db):
     assert len(days) == 124  # XNYS sessions in 2023H1
     assert all(-1.0 <= d.exposure <= 1.5 for d in days)
     assert first["summary"]["calmar"] == pytest.approx(first["summary"]["cagr"] / abs(first["summary"]["max_drawdown"]))
+    # issue 14: skill, the beta-matched benchmark and overfitting are stored with the run and each fold
+    with research_db.connect() as conn:
+        stored = json.loads(conn.execute(select(WalkForwardRun.metrics)).scalar_one())
+        fold_metrics = [json.loads(m) for m in conn.execute(select(WalkForwardFold.metrics)).scalars()]
+    assert {"ic_spearman", "ic_pearson", "forecast_hit_rate", "base_rate", "beta_matched_calmar",
+            "deflated_sharpe", "pbo"} <= set(stored)
+    assert 0.0 <= stored["deflated_sharpe"] <= 1.0 and stored["base_rate"] >= 0.5
+    assert all({"test_ic_spearman", "test_forecast_hit_rate", "test_bm_calmar", "validation_dsr"} <= set(m)
+               for m in fold_metrics)
 
     second = walk_forward(strategy="vol_regime", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), seed=7)
     assert second["run_id"] == first["run_id"]
@@ -108,12 +117,16 @@ def test_cli_walk_forward_prints_calmar_and_report_embeds_plots(research_db, tmp
     assert result.exit_code == 0, result.output
     assert any("Calmar" in line and "vol_regime" in line for line in result.output.splitlines())
     assert "buy-and-hold QQQ" in result.output
+    assert "beta-matched" in result.output and "Forecast IC" in result.output
 
     out = tmp_path / "report.html"
     report = runner.invoke(app, ["report", "--strategy", "vol_regime", "--output", str(out)])
     assert report.exit_code == 0, report.output
     html = out.read_text()
     assert html.count("<svg") == 2 and "Walk-forward folds" in html and "2023-07-03" in html
+    for shown in ("beta-matched (constant mean exposure)", "Forecast IC (Spearman)", "Base rate",
+                  "Deflated Sharpe ratio", "Probability of backtest overfitting"):
+        assert shown in html, shown
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -105,7 +105,9 @@ class VolRegimeEnsemble(BaseEstimator, RegressorMixin):
 
     def component_predictions(self, X) -> dict[str, np.ndarray]:
         X = np.asarray(X, dtype=float)
-        return {name: self.target_.unscale(self.models_[name].predict(X)) for name in COMPONENTS}
+        # models stored before targets were standardised learnt the raw target: identity scaling
+        target = getattr(self, "target_", Standardised(mean=0.0, scale=1.0))
+        return {name: target.unscale(self.models_[name].predict(X)) for name in COMPONENTS}
 
     def predict(self, X) -> np.ndarray:
         preds = self.component_predictions(X)

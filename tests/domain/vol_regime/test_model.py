@@ -59,3 +59,11 @@ def test_ridge_alphas_on_the_grid_shrink_differently():
     spreads = [np.std(VolRegimeEnsemble(ridge_alpha=a, rf_n_estimators=5, pca_components=5).fit(X, y)
                       .component_predictions(X)["ridge"]) for a in GridParams().ridge_alpha]
     assert spreads[0] > 1.2 * spreads[-1]  # the grid's alphas are on a scale where they act
+
+
+def test_a_model_stored_before_standardised_targets_still_predicts():
+    X, y = _xy()
+    m = VolRegimeEnsemble(rf_n_estimators=5, pca_components=5, random_state=0).fit(X, y)
+    raw = {name: est.predict(X) for name, est in m.models_.items()}
+    del m.target_  # as unpickled from a model run stored by the earlier code
+    np.testing.assert_allclose(m.component_predictions(X)["ridge"], raw["ridge"])
