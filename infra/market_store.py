@@ -8,6 +8,8 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, or_, select
 
+from domain.errors import InputError
+from domain.tlt.dividends import trailing_dividend_yield
 from infra.db.models.market import DailyBar, Instrument, OptionQuote, YieldObservation
 from infra.db.upsert import ensure_present, upsert_frame
 
@@ -132,16 +134,33 @@ def load_option_quotes(engine: Engine, underlying: str, quote_date: dt.date | No
 
 
 def load_tlt_calibration_frame(engine: Engine, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
-    """Columns date, yield_20y, yield_30y (percent, as stored), tlt_close (as-traded close); complete rows only."""
+    """Columns date, yield_20y, yield_30y (percent, as stored), tlt_close (as-traded close) and tlt_adj_close
+    (total-return adjusted: against tlt_close it gives the dividend yield); complete rows only."""
+    columns = ["date", "yield_20y", "yield_30y", "tlt_close", "tlt_adj_close"]
     yields = load_yields(engine, ["DGS20", "DGS30"], start, end)
-    tlt = load_closes(engine, ["TLT"], end or dt.date.max, start, column="close")
-    joined = yields.join(tlt, how="inner").dropna()
-    if joined.empty or not {"DGS20", "DGS30", "TLT"} <= set(joined.columns):
-        return pd.DataFrame(columns=["date", "yield_20y", "yield_30y", "tlt_close"])
-    return (
-        joined.rename(columns={"DGS20": "yield_20y", "DGS30": "yield_30y", "TLT": "tlt_close"})
-        .reset_index()[["date", "yield_20y", "yield_30y", "tlt_close"]]
-    )
+    bars = load_bars(engine, ["TLT"], start, end)
+    if yields.empty or bars.empty or not {"DGS20", "DGS30"} <= set(yields.columns):
+        return pd.DataFrame(columns=columns)
+    tlt = bars.set_index("date")[["close", "adj_close"]].rename(columns={"close": "tlt_close",
+                                                                        "adj_close": "tlt_adj_close"})
+    joined = yields[["DGS20", "DGS30"]].join(tlt, how="inner").dropna(subset=["DGS20", "DGS30", "tlt_close"])
+    return (joined.rename(columns={"DGS20": "yield_20y", "DGS30": "yield_30y"}).rename_axis("date")
+            .reset_index()[columns])
+
+
+def load_dividend_yield(engine: Engine, symbol: str, as_of: dt.date) -> float | None:
+    """Continuous dividend yield over the 12 months to ``as_of`` from the stored raw and adjusted closes
+    (``domain.tlt.dividends``); None when the stored closes do not cover that year."""
+    bars = load_bars(engine, [symbol], as_of - dt.timedelta(days=400), as_of)
+    if bars.empty:
+        return None
+    index = pd.DatetimeIndex(bars["date"])
+    raw = pd.Series(bars["close"].to_numpy(dtype=float), index=index)
+    adjusted = pd.Series(pd.to_numeric(bars["adj_close"], errors="coerce").to_numpy(dtype=float), index=index)
+    try:
+        return trailing_dividend_yield(raw, adjusted, as_of)
+    except InputError:
+        return None
 
 
 def load_adjusted_bars(engine: Engine, symbol: str, end: dt.date, start: dt.date | None = None) -> pd.DataFrame:

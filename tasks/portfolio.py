@@ -27,6 +27,7 @@ from domain.tlt.volatility import fit_volatility_model
 from infra import portfolio_store as store
 from infra.db.engine import app_engine, transaction
 from infra.db.models.market import DailyBar, OptionQuote
+from infra.market_store import load_dividend_yield
 from infra.notifications import Notifier
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
@@ -119,6 +120,8 @@ def compute_marks(engine, as_of: dt.date, params: RiskParams) -> MarkResult:
     closes = _closes(engine, underlyings | {p.symbol for p in stocks}, as_of)
     quotes = _quotes(engine, underlyings, as_of)
     vols: dict[str, float | None] = {}
+    # the underlying's dividend yield (TLT pays ~4%) from its stored raw/adjusted closes; 0 without a year of them
+    div_yields = {u: load_dividend_yield(engine, u, as_of) or 0.0 for u in underlyings}
     marks: dict[int, Mark] = {}
     unmarked: list[Position] = []
     for p in spreads:
@@ -126,7 +129,8 @@ def compute_marks(engine, as_of: dt.date, params: RiskParams) -> MarkResult:
         if p.underlying not in vols:
             vols[p.underlying] = _model_vol(engine, p.underlying, as_of, spot)
         vol = vols[p.underlying] or p.iv or params.default_vol
-        m = mark_spread(p, as_of, quotes, spot, bs_model_price, vol, params.risk_free_rate)
+        m = mark_spread(p, as_of, quotes, spot, bs_model_price, vol, params.risk_free_rate,
+                        div_yields[p.underlying])
         if m is None:
             unmarked.append(p)
         else:

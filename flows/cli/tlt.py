@@ -113,11 +113,13 @@ def calibrate_cmd(
         from infra.market_store import load_tlt_calibration_frame
         from infra.settings import get_settings
 
-        frame = load_tlt_calibration_frame(get_engine(get_settings().resolved_database_url), start, end)
+        # a year before the window too: the dividend yield at its end needs 12 months of distributions
+        frame = load_tlt_calibration_frame(get_engine(get_settings().resolved_database_url),
+                                           start - dt.timedelta(days=400), end)
         if frame.empty:
             raise InputError(f"no stored TLT closes with DGS20/DGS30 yields between {start} and {end}; "
                              "run `quantops ingest` first")
-        columns = {}
+        columns, tlt_adj_col = {}, "tlt_adj_close"  # stored bars carry both closes: q comes with them
     else:
         from infra.tlt_inputs import read_calibration_csv
 

@@ -31,7 +31,8 @@ def test_calibrate_from_db_matches_calibrate_from_csv(app_env, tmp_path):
     csv = tmp_path / "history.csv"
     load_tlt_calibration_frame(engine).assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
     from_csv = tmp_path / "csv.json"
-    result = runner.invoke(app, ["tlt", "calibrate", "--data", str(csv), "--output", str(from_csv)])
+    result = runner.invoke(app, ["tlt", "calibrate", "--data", str(csv), "--tlt-adj-col", "tlt_adj_close",
+                                 "--output", str(from_csv)])
     assert result.exit_code == 0, result.output
 
     db_params, csv_params = json.loads(from_db.read_text()), json.loads(from_csv.read_text())
@@ -40,6 +41,9 @@ def test_calibrate_from_db_matches_calibrate_from_csv(app_env, tmp_path):
     assert db_params["current_values"]["tlt_price"] == pytest.approx(87.33)  # raw close, not the adjusted one
     assert 0.9 < db_params["vasicek_params"]["rho"] < 1.0
     assert db_params["regression_params"]["r_squared"] > 0.95
+    # the stored adjusted closes give TLT's dividend yield (issue 13 item 1: it was stored as 0)
+    assert 0.036 < db_params["dividend_params"]["dividend_yield"] < 0.044
+    assert db_params["dividend_params"] == pytest.approx(csv_params["dividend_params"], rel=1e-12)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

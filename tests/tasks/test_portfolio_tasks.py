@@ -131,3 +131,34 @@ def test_an_infinite_close_in_the_database_never_becomes_an_infinite_nav(app_env
     portfolio_day(D2)
     navs = [r.nav for r in store.nav_history(engine)]
     assert len(navs) == 2 and all(math.isfinite(n) for n in navs), navs
+
+
+def test_model_marks_price_the_dividend_yield_of_the_stored_closes(app_env):
+    # issue 13 item 1: TLT distributes ~4% a year; the daily marks took q = 0. Stored raw closes with one
+    # back-adjusted 1% distribution in the last 12 months give q = -ln(0.99).
+    import numpy as np
+    import pandas as pd
+
+    from infra.market_store import ensure_instruments, store_bars
+
+    engine = get_engine(app_env)
+    with transaction(engine) as s:
+        modelled = store.add_spread(s, spread(86, 83, credit=0.5, iv=0.2))
+    dates = pd.bdate_range(D1 - dt.timedelta(days=420), D1)
+    close = 90.0 * np.exp(np.cumsum(np.random.default_rng(3).normal(0, 0.01, len(dates))))
+    close *= 90.0 / close[-1]  # ends at 90 on D1
+    adj = close * np.where(dates < pd.Timestamp("2024-09-03"), 0.99, 1.0)
+    frame = pd.DataFrame({"symbol": "TLT", "date": dates, "open": close, "high": close, "low": close,
+                          "close": close, "adj_close": adj, "volume": 1e6})
+    with engine.begin() as conn:
+        ensure_instruments(conn, ["TLT"])
+        store_bars(conn, frame, "test")
+
+    marks, _, _ = portfolio_day(D1)
+
+    m = marks.marks[modelled]
+    assert m.source == "model" and m.vol_used is not None
+    years, q = (EXP - D1).days / 365, -np.log(0.99)
+    expected = (bs_price(90.0, 86.0, years, 0.04, m.vol_used, False, q)
+                - bs_price(90.0, 83.0, years, 0.04, m.vol_used, False, q))
+    assert m.price == pytest.approx(float(expected), rel=1e-9)
