@@ -23,6 +23,7 @@ from domain.strategies.mean_reversion.model import SIDES, SideModel, fit_classif
 from domain.strategies.mean_reversion.panel import Panel, align_series, panel_from_long
 from domain.strategies.mean_reversion.params import MeanReversionParams, RuleParams
 from domain.strategies.mean_reversion.portfolio import PortfolioResult, Signals, simulate
+from domain.strategies.mean_reversion.stress import stress_notes
 from domain.walk_forward import Fold, FoldResult, make_folds, stitch
 from domain.walk_forward import run_fold as _run_fold_generic
 
@@ -231,6 +232,7 @@ def assemble(results: list[FoldResult], data: MeanReversionData, params: MeanRev
     notes = data.notes + (
         (f"Book: fills at {params.rules.fill.replace('_', ' ')}, stops checked on closes, costs "
          f"{params.rules.commission_bps:g} + {params.rules.slippage_bps:g} bps per side; no drawdown throttle."),
-        "Benchmark: equal-weight universe (members at the previous close), rebalanced daily, no costs.")
+        "Benchmark: equal-weight universe (members at the previous close), rebalanced daily, no costs.",
+        *stress_notes(daily, book.trades, pd.Series(data.bear, index=data.panel.dates)))
     return WalkForwardResult(tuple(r.fold for r in ordered), pd.DataFrame(rows), daily, book.trades, summary,
                              benchmark, notes)
