@@ -100,6 +100,7 @@ def _no_unexplained_jump(df: pd.DataFrame, prior: pd.DataFrame | None) -> np.nda
 
     def move(column: str) -> np.ndarray:
         price = np.r_[prior[column].to_numpy(dtype=float)[known], df[column].to_numpy(dtype=float)][order]
+        price[~np.isfinite(price)] = np.nan  # an infinite price is the finite rule's, not a jump of its neighbours
         with np.errstate(divide="ignore", invalid="ignore"):  # zero prices are the gt(0) rule's to report
             ratio = price[1:] / price[:-1]
             return np.where(same_symbol, np.r_[1.0, np.maximum(ratio, 1.0 / ratio)], 1.0)

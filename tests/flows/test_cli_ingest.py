@@ -159,3 +159,16 @@ def test_quarantine_loads_good_rows_and_says_how_many(app_env, tmp_path):
     assert "close: must be positive" in held[1].rule
     assert counts(app_env)["daily_bars"] == 3
     assert statuses(app_env) == ["quarantined"]
+
+
+@pytest.mark.parametrize("text", ["inf", "Infinity", "1e309"])
+def test_an_infinite_price_is_one_line_with_exit_3_on_both_databases(app_env, tmp_path, text):
+    """Issue 15 case 1: SQLite stored it (and the next daily NAV = inf); PostgreSQL crashed with a traceback."""
+    path = write(tmp_path / "SPY.csv", BARS.replace("2024-07-02,102.0,103.0", f"2024-07-02,{text},103.0"))
+    result = invoke("ingest", "bars", path)
+    assert result.exit_code == 3, result.output
+    [line] = lines(result.output)
+    # adj_close defaults to close; a neighbour of an infinite close is not a "jump"
+    assert line == f"error: {path}: rejected, 1 bad row(s): row 3 (adj_close: must be a finite number (not inf); " \
+                   "close within [low, high]; close: must be a finite number (not inf)); nothing written", line
+    assert counts(app_env)["daily_bars"] == 0 and statuses(app_env) == ["rejected"]
