@@ -11,8 +11,9 @@ from domain.calendar import is_session, last_completed_session
 from infra.db.engine import app_engine
 from infra.run_log import record_run
 from flows.market_data import market_data
-from infra.strategy_registry import enabled_strategies
+from infra.strategy_registry import enabled_strategies, strategy_entry
 from tasks.research import load_strategy
+from tasks.books import step_book_task
 from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
 from flows.run_names import artifact_key, daily_name
@@ -40,7 +41,7 @@ def daily(as_of: dt.date | None = None) -> dict:
     # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
     summary["portfolio"] = portfolio_steps(day)
 
-    # strategy signals: one decide-<name> step per enabled strategy of config/strategies.yaml
+    # strategies: decide-<name> then step-book-<name> per enabled strategy of config/strategies.yaml
     summary["signals"] = strategy_steps(day)
 
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
@@ -53,12 +54,14 @@ def daily(as_of: dt.date | None = None) -> dict:
 
 
 def strategy_steps(day: dt.date) -> list[dict]:
-    """The per-strategy daily step, in registry order: decide (Targets for the next session, stored)."""
+    """The per-strategy daily step, in registry order: decide (Targets at today's close, stored), then the
+    book step (the strategy's rules on its stored paper book: orders, fills, positions, equity)."""
     results = []
     for name in enabled_strategies():
-        strategy = load_strategy(name)
+        strategy, entry = load_strategy(name), strategy_entry(name)
         targets = decide_task(name)(name, strategy, day)
-        results.append(summarize_targets(name, targets))
+        book = step_book_task(name)(name, targets, strategy.rules(), entry.capital, entry.stage)
+        results.append({**summarize_targets(name, targets), "book": book})
     return results
 
 
@@ -74,8 +77,18 @@ def _markdown(summary: dict) -> str:
         if signal.get("status") == "decided":
             held = signal["weights"] or signal["leg_weights"]
             what = ", ".join(f"{k} {v:.3f}" for k, v in held.items()) or f"{signal['spreads']} spread(s)"
-            lines.append(f"\n**{signal['strategy']}** ({signal['kind']}): {what} for the next session "
+            lines.append(f"\n**{signal['strategy']}** ({signal['kind']}): {what} wanted for the next session "
                          f"(filters: {', '.join(signal['filters']) or 'none'})")
+            lines.append(_book_line(signal.get("book") or {}))
         else:
             lines.append(f"\n**{signal['strategy']}**: {signal['status']}")
     return "\n".join(lines)
+
+
+def _book_line(book: dict) -> str:
+    if book.get("status") != "stepped":
+        return f"book: {book.get('status', 'not stepped')}"
+    held = ", ".join(f"{k} {v:.3f}" for k, v in book["weights"].items()) or "flat"
+    return (f"book: {held} after its rules (rules: {', '.join(book['filters']) or 'none'}); equity "
+            f"{book['equity']:,.2f}, P&L {book['pnl']:+,.2f}, drawdown {100 * book['drawdown']:.2f}%, "
+            f"{book['orders']} order(s), events: {', '.join(book['events']) or 'none'}")

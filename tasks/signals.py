@@ -1,21 +1,20 @@
-"""The daily decision step, one named task per strategy: ``decide-<strategy>`` loads the promoted model and
-the strategy's inputs, asks the strategy for its Targets at today's close and stores them.
-
-The book passed to ``decide`` is, until the paper books land, a view rebuilt from the stored decisions
-(``BookView``: held weights and the drawdown of the strategy's own equity). The book step replaces it.
+"""The daily decision step, one named task per strategy: ``decide-<strategy>`` loads the promoted model, the
+strategy's inputs and its stored paper book (after the previous close), asks the strategy for its Targets at
+today's close and stores them. The targets are the wanted weights before the strategy's rules; the book step
+(``tasks.books``) applies the rules, in production exactly as in the backtest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
 
+from domain.book import Book
 from domain.strategies.base import Strategy, Targets
+from infra.book_store import load_book
 from infra.db.engine import app_engine
 from infra.model_store import promoted_model
 from infra.research_store import load_signals, save_targets
@@ -23,40 +22,12 @@ from infra.strategy_inputs import history_start, read_inputs
 from tasks.retry import TRANSIENT
 
 
-@dataclass(frozen=True)
-class BookView:
-    """What a strategy's decide may read of its book: ``weights`` held since the previous close,
-    ``drawdown`` (<= 0) of its equity and its past stored ``forecasts`` (date -> forecast)."""
-
-    weights: dict[str, float] = field(default_factory=dict)
-    drawdown: float = 0.0
-    forecasts: pd.Series | None = None
-
-
-def live_drawdown(signals: pd.DataFrame, asset_close: pd.Series, as_of: dt.date) -> float:
-    """Drawdown (<= 0) of the strategy's own equity from its stored signals: the exposure decided at one
-    close earns the asset's return to the next close."""
-    if signals.empty:
-        return 0.0
-    exposure = pd.Series(signals["target_exposure"].to_numpy(), index=pd.to_datetime(signals["as_of"]))
-    returns = asset_close.loc[:pd.Timestamp(as_of)].pct_change()
-    held = exposure.reindex(returns.index).ffill().shift(1)
-    pnl = (held * returns).loc[exposure.index.min():].fillna(0.0)
-    equity = np.cumprod(1.0 + pnl.to_numpy())
-    return float(equity[-1] / np.maximum.accumulate(equity)[-1] - 1.0) if len(equity) else 0.0
-
-
-def book_view(history: pd.DataFrame, bars: dict, as_of: dt.date) -> BookView:
-    """The book implied by the stored decisions before ``as_of``: last weights, and for a one-instrument
-    strategy the drawdown of its equity (multi-instrument books get theirs from the paper book)."""
-    if history.empty:
-        return BookView()
-    weights = json.loads(history["weights"].iloc[-1])
-    drawdown = 0.0
-    if len(weights) == 1 and next(iter(weights)) in bars:
-        drawdown = live_drawdown(history, bars[next(iter(weights))]["close"], as_of)
+def with_live_forecasts(book: Book | None, history: pd.DataFrame) -> Book | None:
+    """The stored book (None: a new, flat one) with the strategy's past stored forecasts attached."""
+    if history.empty or "forecast" not in history or history["forecast"].isna().all():
+        return book
     forecasts = pd.Series(history["forecast"].to_numpy(dtype=float), index=pd.to_datetime(history["as_of"]))
-    return BookView(weights={k: float(v) for k, v in weights.items()}, drawdown=drawdown, forecasts=forecasts)
+    return replace(book if book is not None else Book(), forecasts=forecasts)
 
 
 @task(name="decide", **TRANSIENT)
@@ -71,8 +42,8 @@ def decide(name: str, strategy: Strategy, as_of: dt.date) -> Targets | None:
                        name, as_of, name)
         return None
     inputs = read_inputs(engine, strategy.needs, as_of, history_start(as_of, strategy.needs.history_days))
-    history = load_signals(engine, name, end=as_of - dt.timedelta(days=1))
-    book = book_view(history, inputs.bars, as_of)
+    book = with_live_forecasts(load_book(engine, name, before=as_of),
+                               load_signals(engine, name, end=as_of - dt.timedelta(days=1)))
     targets = strategy.decide(model.model, inputs, pd.Timestamp(as_of), book)
     save_targets(engine, strategy=name, targets=targets,
                  model_run_id=model.id)

@@ -72,6 +72,8 @@ class Book:
     cost: float = 0.0
     flags: int = 0
     session_drawdown: float = 0.0  # the drawdown the throttle saw at that close (before any re-arm)
+    # the strategy's past live forecasts (date -> value) for a decide that sizes by their spread; not stepped
+    forecasts: pd.Series | None = field(default=None, compare=False, repr=False)
     memory: Mapping[str, Any] = field(default_factory=dict)  # recent sessions the history rules read
 
     def __post_init__(self) -> None:

@@ -106,18 +106,43 @@ def demo_command() -> None:
     last = _last_sample_session(engine)
     sessions = [d for d in sessions_between(last - dt.timedelta(days=45), last)][-DEMO_SESSIONS:]
     _seed_demo_nav(engine, sessions[0])
+    _demo_models(engine, sessions[0])
     result = run_backfill(sessions[0], sessions[-1], resume=True)
     console.print(
         f"demo done: {len(files)} sample files loaded; daily flow over {sessions[0]}..{sessions[-1]} "
         f"({result['ran']} run, {result['skipped']} already done).\n"
         f"database: {database_label(url)}\n"
-        f"next: `quantops positions list`, `quantops nav show`, `quantops alerts list`, "
-        f"`prefect server start` for the UI.",
+        f"next: `quantops orders --date {sessions[-1]}`, `quantops book --strategy NAME`, "
+        f"`quantops positions list`, `quantops nav show`, `quantops alerts list`, `prefect server start` for the UI.",
         highlight=False,
     )
 
 
 DEMO_NAV = 10_000_000.0
+
+
+def _demo_models(engine, first: dt.date) -> None:
+    """Retrain each enabled strategy on the sample up to the session before the demo's first, so its paper
+    book trades and `quantops orders` has orders to show. A model that fails its promotion gates is promoted
+    by hand for the demo, saying so (as `quantops models promote` records an operator's override): paper books
+    do not move the fund's NAV, and the demo is about the machinery, not the model's merit."""
+    from domain.calendar import previous_session
+    from flows.retrain import retrain
+    from infra.model_store import promote_manually, promoted_model
+    from infra.strategy_registry import enabled_strategies
+
+    as_of = previous_session(first)
+    for name in enabled_strategies():
+        if promoted_model(engine, name, as_of) is not None:
+            continue
+        outcome = run_flow(retrain, f"retrain {name}", strategy=name, as_of=as_of)
+        if outcome["status"] != "promoted":
+            promote_manually(engine, int(outcome["model_id"]), "demo: paper book only, gates failed")
+            console.print(f"{name}: the model trained to {as_of} FAILED its promotion gates ({outcome['report']}); "
+                          f"the demo promotes it by hand so its paper book trades (it does not move the fund's NAV)",
+                          highlight=False)
+        else:
+            console.print(f"{name}: model trained to {as_of} promoted ({outcome['report']})", highlight=False)
 
 
 def _seed_demo_nav(engine, first: dt.date) -> None:

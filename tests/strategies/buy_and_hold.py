@@ -7,11 +7,12 @@ Its figures are easy to check by hand: the out-of-sample return of a day is weig
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from domain.book.rules import Rules
 from domain.strategies.base import Inputs, Needs, Strategy, Targets
 from domain.walk_forward import Fold, FoldResult, WalkForwardResult, make_folds, stitch, walk_forward_result
 
@@ -22,6 +23,7 @@ class BuyAndHoldParams:
     weight: float = 1.0
     min_train_days: int = 252
     validation_days: int = 63
+    rules: Rules = field(default_factory=Rules)  # a `rules:` mapping in buy_and_hold.yaml; Strategy.rules() reads it
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@
 Nothing here computes anything of its own: ``prepare_data``, ``run_fold``, ``assemble``, ``fit_final`` and
 ``decide`` do the work; the adapter maps ``Inputs`` (bars by symbol, option chains) to their arguments
 and the ``Decision`` to ``Targets``.
+
+The targets are the exposure *before* the overlay (drawdown throttle and stop, re-arm, soft cap, turnover
+cap, exposure bounds, costs): the overlay is the strategy's ``rules()``, applied by the book stepper, so the
+daily book and the walk-forward backtest (``domain.backtest.run_backtest`` with the same overlay, which
+``Rules.from_overlay`` reproduces to 1e-12) are one rule set.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from domain.backtest import FLAG_NAMES
+from domain.book.rules import Rules
 from domain.strategies.base import Inputs, Needs, Strategy, Targets
 from domain.strategies.vol_regime import strategy as vr
 from domain.strategies.vol_regime.params import VolRegimeParams
@@ -78,14 +85,18 @@ class VolRegime(Strategy):
         described["info"]["kelly"] = float(fitted.kelly)
         return described
 
+    def rules(self) -> Rules:
+        """The overlay of config/vol_regime.yaml (throttle 3/5/8/12%, re-arm, caps) and its costs."""
+        return Rules.from_overlay(self.params.overlay, self.params.costs)
+
     def decide(self, fitted: vr.FittedModel, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
         asset = self.params.asset
         drawdown, prev_exposure, forecasts = _book_state(book, asset)
         d = vr.decide(fitted, *_raw(self.params, inputs), pd.Timestamp(as_of), drawdown=drawdown,
                       prev_exposure=prev_exposure, live_forecasts=forecasts)
+        signal_filters = sorted(k for k, on in d.filters.items() if on and k not in FLAG_NAMES.values())
         return Targets(
-            as_of=d.as_of, kind="exposure", weights={asset: d.exposure},
-            details={"forecast": d.forecast, "target_before_overlay": d.target, "signal_strength": d.signal_strength,
-                     "filters": sorted(k for k, on in d.filters.items() if on), "components": d.components,
-                     "drawdown": drawdown, "prev_exposure": prev_exposure},
+            as_of=d.as_of, kind="exposure", weights={asset: d.target},
+            details={"forecast": d.forecast, "signal_strength": d.signal_strength, "filters": signal_filters,
+                     "components": d.components, "book_drawdown": drawdown, "prev_exposure": prev_exposure},
         )
