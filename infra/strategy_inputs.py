@@ -15,11 +15,12 @@ from sqlalchemy import Engine, select
 from domain.errors import InputError
 from domain.fingerprint import frame_fingerprint
 from domain.strategies.base import Inputs, Needs
+from domain.strategies.legs import BUY_AND_HOLD
+from infra.book_store import book_days
 from infra.db.models.market import Instrument
 from infra.market_store import load_adjusted_bars, load_bars, load_option_quotes, load_yields
 from infra.research_store import latest_walk_forward
 
-BUY_AND_HOLD = "buy_and_hold:"
 UNIVERSE_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume"]
 
 
@@ -65,18 +66,22 @@ def _yields(engine: Engine, series: tuple[str, ...], start, end) -> pd.DataFrame
 
 def load_leg(engine: Engine, leg: str, end: dt.date, start: dt.date | None = None) -> pd.Series:
     """A leg's daily return series dated <= end: ``buy_and_hold:SYM`` is SYM's total return; any other name
-    is that strategy's stored out-of-sample daily returns (its latest walk-forward run).
-
-    This is the hook an allocator reads its legs through; when paper books store daily P&L per strategy,
-    a strategy leg should read that instead (same Series shape)."""
+    is that strategy's stored out-of-sample daily returns (its latest walk-forward run) followed by its paper
+    book's live daily returns from the book's first session on."""
     if leg.startswith(BUY_AND_HOLD):
         symbol = leg[len(BUY_AND_HOLD):]
         close = _symbol_bars(engine, (symbol,), start, end)[symbol]["close"]
         return close.pct_change().dropna().rename(leg)
     found = latest_walk_forward(engine, leg)
-    if found is None:
+    days = book_days(engine, leg)
+    live = pd.Series(days["net_return"].to_numpy(dtype=float), index=pd.to_datetime(days["as_of"]))
+    if found is None and live.empty:
         raise InputError(f"leg {leg!r}: no stored daily returns (run `quantops walk-forward --strategy {leg}` first)")
-    returns = found[2]["strategy_return"]
+    parts = [live]
+    if found is not None:
+        backtest = found[2]["strategy_return"]
+        parts.insert(0, backtest.loc[backtest.index < live.index.min()] if not live.empty else backtest)
+    returns = pd.concat([p for p in parts if not p.empty]).sort_index()
     returns = returns.loc[returns.index <= pd.Timestamp(end)]
     if start is not None:
         returns = returns.loc[returns.index >= pd.Timestamp(start)]

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from domain import book as books
 from domain.book import Book, Rules
+from domain.strategies.legs import BUY_AND_HOLD, combine_legs
 from domain.strategies.base import Targets
 from infra.book_store import load_book, save_step
 from infra.db.engine import app_engine
@@ -41,10 +42,28 @@ def step_prices(engine: Engine, instruments: list[str], as_of: dt.date, with_adv
     return frame
 
 
+def leg_exposures(engine: Engine, targets: Targets) -> dict[str, dict[str, float]]:
+    """What each strategy leg of ``targets`` holds after the close of ``targets.as_of`` (its stored book,
+    stepped earlier in the same daily run: the registry lists legs before the allocator). Buy-and-hold legs
+    need no book."""
+    as_of = pd.Timestamp(targets.as_of).date()
+    exposures = {}
+    for leg in targets.leg_weights:
+        if leg.startswith(BUY_AND_HOLD):
+            continue
+        book = load_book(engine, leg, before=as_of + dt.timedelta(days=1))
+        if book is not None and book.as_of is not None and book.as_of.date() == as_of:
+            exposures[leg] = book.weights
+    return exposures
+
+
 def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital: float,
              stage: str = "paper") -> dict:
-    """The step of strategy ``name`` at the close of ``targets.as_of``; returns a summary."""
+    """The step of strategy ``name`` at the close of ``targets.as_of``; returns a summary. Weights over
+    other strategies' legs are first combined with the legs' own exposures into instrument weights."""
     as_of = pd.Timestamp(targets.as_of).date()
+    if targets.kind == "legs":
+        targets = combine_legs(targets, leg_exposures(engine, targets))
     before = load_book(engine, name, as_of) or Book(capital=float(capital))
     instruments = sorted(set(before.positions.index) | {str(k) for k in targets.weights})
     prices = step_prices(engine, instruments, as_of, rules.max_adv_fraction is not None)
@@ -61,7 +80,7 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
 @task(name="step-book", **TRANSIENT)
 def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, stage: str = "paper") -> dict:
     """Targets -> orders -> paper fills -> positions, NAV and P&L of strategy ``name``'s book. Targets of
-    kinds the stepper does not handle (spreads, legs) and missing targets (no model) are skipped."""
+    kinds the stepper does not handle (spreads) and missing targets (no model) are skipped."""
     logger = get_run_logger()
     if targets is None:
         return {"strategy": name, "status": "no targets"}
@@ -69,7 +88,7 @@ def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, 
         logger.warning("%s: rules() returned a %s, not domain.book.Rules: its book is not stepped", name,
                        type(rules).__name__)
         return {"strategy": name, "status": "rules are not domain.book.Rules"}
-    if targets.kind not in books.book.STEPPABLE_KINDS:
+    if targets.kind not in (*books.book.STEPPABLE_KINDS, "legs"):
         logger.info("%s: targets of kind %s have no book step yet", name, targets.kind)
         return {"strategy": name, "status": f"no book step for {targets.kind}"}
     summary = run_step(app_engine(), name, targets, rules, capital, stage)

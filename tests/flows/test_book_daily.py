@@ -75,7 +75,8 @@ def test_sixty_sessions_through_the_daily_flow_equal_the_backtest_through_a_stop
     rearmed = events.loc[events["kind"] == "rearmed", "date"].iloc[0]
     exposure = pd.Series(held, index=index)
     flat = exposure.loc[pd.Timestamp(stop):pd.Timestamp(rearmed) - pd.Timedelta(days=1)]
-    assert len(flat) == 21 and (flat == 0).all()  # `rearm: sessions 21`
+    # `rearm: sessions 21`: the stop's close is the 1st stopped session; the 21st re-arms and buys at its close
+    assert len(flat) == 20 and (flat == 0).all() and exposure.loc[pd.Timestamp(rearmed)] == 1.0
     assert exposure.iloc[-1] > 0  # trading again after the re-arm, as the backtest does
 
     # the desk's list: the order decided at the re-arm close buys QQQ back

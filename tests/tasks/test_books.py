@@ -131,3 +131,26 @@ def test_stored_book_keeps_what_the_history_rules_read(engine):
     with engine.connect() as conn:
         kinds = {r[0] for r in conn.execute(text("SELECT kind FROM book_events WHERE strategy = 'vr'"))}
     assert kinds & {"trailing_stop", "correlation_scale", "correlation_stop"}
+
+
+def test_an_allocators_leg_weights_step_as_the_legs_exposures_and_legs_read_the_live_book(engine):
+    """Targets over legs (the allocator's kind) are stepped as instrument weights: w_leg x the leg's own book
+    after the same close, buy-and-hold legs at 1; a strategy leg's returns are its live book's returns."""
+    from infra.strategy_inputs import load_leg
+
+    days = [dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
+    put_bars(engine, "QQQ", dict(zip(days, [400.0, 404.0])))
+    put_bars(engine, "SPY", dict(zip(days, [470.0, 468.0])))
+    rules = Rules(commission_bps=0, slippage_bps=0)
+    for day, w in zip(days, [0.5, 0.4]):
+        run_step(engine, "vr", Targets(as_of=pd.Timestamp(day), kind="exposure", weights={"QQQ": w}), rules, 1e6)
+        legs = Targets(as_of=pd.Timestamp(day), kind="legs", leg_weights={"vr": 0.6, "buy_and_hold:SPY": 0.4})
+        summary = run_step(engine, "alloc", legs, rules, capital=1e6)
+    assert summary["weights"] == pytest.approx({"QQQ": 0.6 * 0.4, "SPY": 0.4}, abs=1e-12)
+    alloc = book_days(engine, "alloc")
+    assert alloc["net_return"].iloc[-1] == pytest.approx(0.6 * 0.5 * (404 / 400 - 1) + 0.4 * (468 / 470 - 1), abs=1e-12)
+
+    live = load_leg(engine, "vr", days[-1])
+    assert list(live.index.date) == days and live.iloc[-1] == pytest.approx(0.5 * (404 / 400 - 1), abs=1e-12)
+    with pytest.raises(InputError, match="no stored daily returns"):
+        load_leg(engine, "never_ran", days[-1])

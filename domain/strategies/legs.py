@@ -1,5 +1,5 @@
-"""From the allocator's leg weights to instrument weights the book can step (document section 6: the
-allocator's w_qqq combined with the legs' own exposures into one portfolio's orders).
+"""From weights over legs (other strategies, or buy-and-hold) to instrument weights the book can step
+(seed 003 section 6: the allocator's w_qqq combined with the legs' own exposures into one portfolio's orders).
 
 A leg's exposure is what its own strategy holds per unit of its capital: ``{"QQQ": 0.4}`` for vol_regime
 at 40% long, ``{"QQQ": 1.0}`` for buy-and-hold QQQ (derived from the leg name ``buy_and_hold:SYM`` when not
