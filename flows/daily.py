@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from domain.calendar import is_session, last_completed_session
+from domain.risk.book_alerts import book_alerts
 from infra.db.engine import app_engine
 from infra.run_log import record_run
 from flows.market_data import market_data
@@ -18,7 +19,7 @@ from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
 from flows.run_names import artifact_key, daily_name
 from tasks.daily_report import write_daily_report
-from tasks.portfolio import portfolio_steps  # portfolio steps
+from tasks.portfolio import portfolio_steps, send_pending_alerts, store_alerts
 
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
@@ -43,6 +44,7 @@ def daily(as_of: dt.date | None = None) -> dict:
 
     # strategies: decide-<name> then step-book-<name> per enabled strategy of config/strategies.yaml
     summary["signals"] = strategy_steps(day)
+    summary["book_alerts"] = book_alert_steps(day, summary["signals"])
 
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
@@ -63,6 +65,16 @@ def strategy_steps(day: dt.date) -> list[dict]:
         book = step_book_task(name)(name, targets, strategy.rules(), entry.capital, entry.stage)
         results.append({**summarize_targets(name, targets), "book": book})
     return results
+
+
+def book_alert_steps(day: dt.date, steps: list[dict]) -> int:
+    """Stops, time stops, throttle steps and the drawdown stop of the books as alerts, stored then sent."""
+    alerts = [a for s in steps if (s.get("book") or {}).get("status") == "stepped"
+              for a in book_alerts(s["strategy"], day, s["book"]["event_details"])]
+    if alerts:
+        store_alerts(alerts)
+        send_pending_alerts()
+    return len(alerts)
 
 
 def _markdown(summary: dict) -> str:

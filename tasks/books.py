@@ -74,6 +74,7 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
     return {"strategy": name, "as_of": str(as_of), "equity": after.equity, "pnl": after.equity - before.equity,
             "drawdown": after.drawdown, "weights": {k: float(v) for k, v in after.weights.items() if v != 0},
             "orders": len(orders), "fills": len(fills), "events": [e.kind for e in events],
+            "event_details": [{"kind": e.kind, "instrument": e.instrument, "detail": dict(e.detail)} for e in events],
             "filters": books.active_filters(after.flags), "rearm": rules.describe_rearm()}
 
 

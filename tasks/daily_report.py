@@ -22,7 +22,8 @@ from infra.db.engine import app_engine
 from infra.model_store import code_version
 from infra.notifications import Notifier
 from infra.reporting.daily_report import DailyReport, render_daily_report
-from infra.research_store import load_signals
+from infra.book_store import book_days, load_book, orders_on
+from infra.research_store import load_targets
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
 
@@ -59,22 +60,37 @@ def _describe(p) -> tuple[str, float]:
 
 
 def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
-    """Orders of the strategies' books decided at this close, and each signal's target for the next session."""
-    from infra.book_store import orders_on
-
+    """Orders of the strategies' books decided at this close, and proposals no book steps (option spreads)."""
     rows = [{"strategy": r.strategy, "instrument": r.instrument,
              "order": f"{r.side} {abs(r.quantity):,.2f} (ref. {r.reference_price:,.2f}, notional {r.notional:,.2f})",
              "detail": f"{r.timing}, {r.status}"} for r in orders_on(engine, as_of).itertuples()]
     for strategy in strategies:
-        signals = load_signals(engine, strategy, as_of)
-        if signals.empty:
+        targets = load_targets(engine, strategy, as_of)
+        if targets is None or targets.as_of.date() != as_of or not targets.spreads:
             continue
-        last = signals.iloc[-1]
-        if pd.Timestamp(last["as_of"]).date() != as_of:
+        for p in targets.spreads:
+            rows.append({"strategy": strategy, "instrument": p.underlying,
+                         "order": f"proposed: sell {p.contracts} {p.option_type} {p.short_strike:g}/{p.long_strike:g} "
+                                  f"{pd.Timestamp(p.expiration).date()} for {p.credit:,.2f} credit",
+                         "detail": "proposal (record accepted trades with `quantops positions add`)"})
+    return rows
+
+
+def _books(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
+    """Each strategy's book after this close: stage, equity, P&L on the day and since it started, drawdown,
+    holdings, and the rules holding it back."""
+    rows = []
+    for strategy in strategies:
+        days = book_days(engine, strategy)
+        days = days[pd.to_datetime(days["as_of"]) <= pd.Timestamp(as_of)]
+        if days.empty or days["as_of"].iloc[-1] != as_of:
+            rows.append({"strategy": strategy, "stage": "", "holdings": "not stepped this session"})
             continue
-        rows.append({"strategy": strategy, "instrument": "QQQ" if strategy == "vol_regime" else "",
-                     "order": f"target exposure {float(last['target_exposure']):.1%} of capital",
-                     "detail": f"filters: {last['active_filters']}"})
+        book, last = load_book(engine, strategy, before=as_of + dt.timedelta(days=1)), days.iloc[-1]
+        rows.append({"strategy": strategy, "stage": last["stage"], "equity": book.equity, "pnl": last["pnl"],
+                     "since_start": book.equity - book.capital, "drawdown": f"{-book.drawdown:.2%}",
+                     "holdings": ", ".join(f"{k} {v:+.1%}" for k, v in book.weights.items()) or "flat",
+                     "rules": last["filters"] or "none"})
     return rows
 
 
@@ -109,7 +125,8 @@ def gather(as_of: dt.date, strategies: list[str]) -> DailyReport:
               for a, owner in store.find_alerts(engine, start=as_of, end=as_of)]
     warnings = [] if Notifier(get_settings().alert_url_list).targets else [NO_TARGETS]
     return DailyReport(as_of=as_of, next_session=next_session(as_of), nav=nav,
-                       strategy_pnl=sorted(pnl.values(), key=lambda r: r["strategy"]), positions=positions,
+                       strategy_pnl=sorted(pnl.values(), key=lambda r: r["strategy"]),
+                       books=_books(engine, as_of, strategies), positions=positions,
                        alerts=alerts, orders=_orders(engine, as_of, strategies), warnings=warnings,
                        provenance={"session": as_of, "code version": code_version(),
                                    "made at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})

@@ -25,6 +25,7 @@ class DailyReport:
     next_session: dt.date
     nav: pd.DataFrame  # index date; columns nav, drawdown (<= 0 or >= 0 as stored: shown as a fall)
     strategy_pnl: list[dict] = field(default_factory=list)  # strategy, open, realized, unrealized, total
+    books: list[dict] = field(default_factory=list)  # strategy, stage, equity, pnl, since_start, drawdown, holdings, rules
     positions: list[dict] = field(default_factory=list)  # id, strategy, position, opened, entry, mark, source, pnl, exits
     alerts: list[dict] = field(default_factory=list)  # severity, strategy, kind, title, status
     orders: list[dict] = field(default_factory=list)  # strategy, instrument, order, detail
@@ -117,10 +118,16 @@ def render_daily_report(report: DailyReport) -> str:
 <p class="sub">After the close of {report.as_of}; orders are for the next session, {report.next_session}.</p>
 {warnings}{kpis}
 <h2>NAV and drawdown</h2>{figure}
-<h2>P&amp;L per strategy</h2>
+<h2>P&amp;L per strategy (recorded positions)</h2>
 {_table(report.strategy_pnl, [("strategy", "strategy"), ("open", "open positions"), ("realized", "realized P&L"),
                               ("unrealized", "unrealized P&L"), ("total", "total P&L")],
         "No positions yet.", money=("realized", "unrealized", "total"))}
+<h2>Strategy books</h2>
+<p class="sub">Each strategy's own book after its rules; a paper book is tracked here but is not in the fund's NAV.</p>
+{_table(report.books, [("strategy", "strategy"), ("stage", "stage"), ("equity", "equity"), ("pnl", "P&L on the day"),
+                       ("since_start", "P&L since start"), ("drawdown", "drawdown"), ("holdings", "holdings"),
+                       ("rules", "rules active")],
+        "No strategy books yet.", money=("equity", "pnl", "since_start"))}
 <h2>Open positions</h2>
 {_table(report.positions, [("id", "id"), ("strategy", "strategy"), ("position", "position"), ("opened", "opened"),
                            ("entry", "entry"), ("mark", "mark"), ("source", "mark from"), ("pnl", "unrealized P&L"),

@@ -82,3 +82,16 @@ def test_sixty_sessions_through_the_daily_flow_equal_the_backtest_through_a_stop
     # the desk's list: the order decided at the re-arm close buys QQQ back
     orders = orders_on(qqq_book_db, rearmed, "buy_and_hold")
     assert list(orders["instrument"]) == ["QQQ"] and orders["quantity"].iloc[0] > 0
+
+    # the rules' events reached the alert store (and apprise): the stop is critical, each throttle step a warning
+    from infra.portfolio_store import find_alerts
+
+    alerts = {(a.kind, a.as_of, a.severity) for a, owner in find_alerts(qqq_book_db, strategy="buy_and_hold")}
+    assert ("book_drawdown_stop", stop, "critical") in alerts and ("book_rearmed", rearmed, "info") in alerts
+    assert sum(kind == "book_throttle" for kind, _, _ in alerts) == kinds.count("throttle")
+
+    # the day's fund report shows the book: stage, equity and holdings after the rules
+    from tasks.daily_report import report_path
+
+    page = report_path(days[-1]).read_text()
+    assert "Strategy books" in page and f"{bt.equity.iloc[-1]:,.2f}" in page and "QQQ +100.0%" in page
