@@ -1,6 +1,6 @@
 """mean_reversion in production on the demo data (the bundled sample's 50 names and ^VIX): the quarterly
 retrain fits and promotes it, the daily flow decides a book for the next session from stored bars and
-turns it into orders."""
+turns it into orders (its paper book's step, with its own rules: fills at the next open)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,10 @@ def test_retrain_then_daily_gives_mean_reversion_orders(mr_db):
     weights = json.loads(signal.weights)
     details = json.loads(signal.details)
     assert weights and {e["symbol"] for e in details["entries"]} == set(weights)
+
+    # the book step turned the decision into the desk's orders for the next session's open
+    from infra.book_store import orders_on
+
+    orders = orders_on(mr_db, dt.date(2024, 4, 2), "mean_reversion")
+    assert set(orders["instrument"]) == set(weights) and (orders["timing"] == "next_open").all()
+    assert (orders["side"] == ["buy" if weights[s] > 0 else "sell" for s in orders["instrument"]]).all()
