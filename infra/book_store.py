@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from domain.book import FLAG_NAMES, Book, Event, Fill, Order, Rules, active_filters
+from domain.book import FLAG_NAMES, Book, Event, Fill, Order, Rules, active_filters, rearm
 from domain.errors import InputError
-from infra.db.models.books import BookDayRow, BookEventRow, BookFillRow, BookOrderRow, BookPositionRow
+from infra.db.models.books import BookDayRow, BookEventRow, BookFillRow, BookOrderRow, BookPositionRow, BookRearmRow
 
 
 def _num(value) -> float | None:
@@ -45,11 +45,48 @@ def load_book(engine: Engine, strategy: str, before: dt.date) -> Book | None:
          "last_close": [np.nan if r.last_close is None else r.last_close for r in rows]},
         index=pd.Index([r.instrument for r in rows], name="instrument"),
     )
-    return Book(capital=day.capital, as_of=pd.Timestamp(day.as_of), positions=positions, equity=day.equity,
+    book = Book(capital=day.capital, as_of=pd.Timestamp(day.as_of), positions=positions, equity=day.equity,
                 peak=day.peak, pending_cost=day.pending_cost, stopped_sessions=day.stopped_sessions,
                 level=day.level, gross_return=day.gross_return, cost=day.cost,
                 session_drawdown=day.drawdown, memory=day.memory or {},
                 flags=sum(bit for bit, name in FLAG_NAMES.items() if name in (day.filters or ())))
+    return _rearmed(engine, strategy, book)
+
+
+def _rearmed(engine: Engine, strategy: str, book: Book) -> Book:
+    """The book with the operator's re-arm after its day applied, if one was recorded."""
+    with Session(engine) as s:
+        row = s.scalars(select(BookRearmRow).where(BookRearmRow.strategy == strategy,
+                                                   BookRearmRow.after_day == book.as_of.date())
+                        .order_by(BookRearmRow.at.desc()).limit(1)).first()
+    return book if row is None else rearm(book, book.as_of, row.reason)[0]
+
+
+def record_rearm(engine: Engine, strategy: str, reason: str, at: dt.datetime | None = None) -> dict:
+    """The operator re-arms ``strategy``'s book after its drawdown stop (``rearm: operator``): stored with
+    the time and the reason; the next step trades again from the current equity as the new peak."""
+    if not str(reason).strip():
+        raise InputError("strategy rearm: --reason is required (why trading may resume)")
+    book = load_book(engine, strategy, dt.date.max)
+    if book is None:
+        raise InputError(f"strategy rearm: {strategy} has no stored book")
+    if book.stopped_sessions == 0:
+        raise InputError(f"strategy rearm: {strategy}'s book is not under its drawdown stop (drawdown "
+                         f"{book.drawdown:.2%} at {book.as_of.date()}): nothing to re-arm")
+    at = at or dt.datetime.now(dt.timezone.utc)
+    with Session(engine) as s, s.begin():
+        s.add(BookRearmRow(strategy=strategy, after_day=book.as_of.date(), at=at, reason=str(reason).strip(),
+                           drawdown=float(book.drawdown), equity=float(book.equity)))
+    return {"strategy": strategy, "after_day": book.as_of.date(), "at": at, "reason": str(reason).strip(),
+            "drawdown": book.drawdown, "stopped_sessions": book.stopped_sessions}
+
+
+def rearms(engine: Engine, strategy: str) -> pd.DataFrame:
+    with Session(engine) as s:
+        rows = s.scalars(select(BookRearmRow).where(BookRearmRow.strategy == strategy)
+                         .order_by(BookRearmRow.at)).all()
+    cols = ["after_day", "at", "reason", "drawdown", "equity"]
+    return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=cols)
 
 
 def _rules_json(rules: Rules) -> dict:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from domain.book.rules import Rules
 from domain.errors import InputError
 from domain.strategies.base import Strategy
 
 STAGES = ("paper", "fraction", "live")
-_ENTRY_KEYS = {"class", "enabled", "capital", "stage", "fraction"}
+_ENTRY_KEYS = {"class", "enabled", "capital", "stage", "fraction", "rearm"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class StrategyEntry:
     capital: float = 1_000_000.0
     stage: str = "paper"
     fraction: float = 1.0
+    rearm: str = "operator"  # production's restart after the hard stop; backtests simulate the config's
+
+    def production_rules(self, rules: Rules) -> Rules:
+        """The strategy's rules with production's re-arm policy: ``operator`` by default (flat until
+        ``quantops strategy rearm NAME --reason ...``), whatever ``sessions N`` its backtest simulates."""
+        return replace(rules, **Rules.parse_rearm(self.rearm))
 
     def strategy_class(self) -> type[Strategy]:
         return load_class(self.class_path, self.name)
@@ -97,11 +104,16 @@ def _entry(name: str, raw: Any, source: str) -> StrategyEntry:
     stage = raw.get("stage", "paper")
     if stage not in STAGES:
         raise InputError(f"{where}.stage: must be one of {', '.join(STAGES)}, got {stage!r}")
+    rearm = raw.get("rearm", "operator")
+    try:
+        Rules.parse_rearm(rearm)
+    except InputError:
+        raise InputError(f"{where}.rearm: must be 'operator' or 'sessions N', got {rearm!r}") from None
     fraction = raw.get("fraction", 1.0)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
         raise InputError(f"{where}.fraction: must be in (0, 1], got {fraction!r}")
     return StrategyEntry(name=name, class_path=raw["class"], enabled=enabled, capital=float(capital), stage=stage,
-                         fraction=float(fraction))
+                         fraction=float(fraction), rearm=str(rearm))
 
 
 def parse_registry(raw: Mapping[str, Any], source: str = "strategies.yaml") -> Registry:

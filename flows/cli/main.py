@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "orders": ("flows.cli.books", "orders_app",
                "Orders of the strategies' books for the next session (table or --csv); record actual fills."),
     "book": ("flows.cli.books", "book_command", "Positions, NAV and P&L of a strategy's (paper) book."),
+    "strategy": ("flows.cli.strategy", "strategy_app",
+                 "Operate a strategy's book: re-arm it after its drawdown stop (with a reason)."),
     "tlt": ("flows.cli.tlt", "app",
             "TLT credit-spread overlay: calibrate, evaluate, market-evaluate, optimize."),
     "retrain": ("flows.cli.research", "retrain_command",

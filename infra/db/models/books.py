@@ -131,3 +131,19 @@ class BookEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     instrument: Mapped[str] = mapped_column(String(32), default="")
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class BookRearmRow(Base):
+    """An operator's re-arm of a stopped book (``quantops strategy rearm``): when, why, and the book day
+    (close) it follows; loading that day's book applies it."""
+
+    __tablename__ = "book_rearms"
+    __table_args__ = (UniqueConstraint("strategy", "after_day", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(32))
+    after_day: Mapped[dt.date] = mapped_column(Date, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    drawdown: Mapped[float] = mapped_column(Float)
+    equity: Mapped[float] = mapped_column(Float)
