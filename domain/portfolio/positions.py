@@ -15,6 +15,7 @@ from domain.errors import InputError
 
 CONTRACT_MULTIPLIER = 100
 OPTION_TYPES = ("put", "call")
+MAX_IV = 5.0  # decimal, 500%: the ingest's bound on a quote's implied vol
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,6 @@ class SpreadPosition:
             raise InputError(f"contracts must be positive, got {self.contracts}")
         if not self.entry_credit > 0:
             raise InputError(f"entry credit must be positive, got {self.entry_credit}")
-        for name, value in (("iv", self.iv), ("delta", self.delta)):
-            if value is not None and not math.isfinite(value):
-                raise InputError(f"{name} must be a finite number, got {value}")
         if not self.entry_credit < self.width:
             raise InputError(f"entry credit {self.entry_credit} must be below the spread width {self.width}")
         if not (self.underlying_at_entry > 0 and math.isfinite(self.underlying_at_entry)):
@@ -156,6 +154,11 @@ def make_credit_spread(
     delta: float | None = None,
     id: int | None = None,
 ) -> SpreadPosition:
+    # checked here, for a new position, not in SpreadPosition: a row stored before stays readable
+    if iv is not None and not 0 < iv <= MAX_IV:
+        raise InputError(f"iv must be a decimal in (0, {MAX_IV:g}] (0.168 = 16.8%), got {iv}")
+    if delta is not None and not -1 <= delta <= 1:
+        raise InputError(f"delta must be in [-1, 1], got {delta}")
     return SpreadPosition(
         id=id,
         strategy=strategy,

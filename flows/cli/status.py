@@ -184,11 +184,14 @@ def _model_strategies() -> list[str]:
 def _configs() -> dict[str, Callable[[], object]]:
     from domain.promotion import PromotionGates
     from domain.tlt.params import TltOverlayParams
+    from infra.providers.config import load_market_data_config
+    from infra.settings import get_settings
     from infra.strategy_config import load_strategy_config
     from infra.strategy_registry import build_strategy, enabled_strategies
     from infra.tlt_exit_rule import live_risk_params
 
     loaders: dict[str, Callable[[], object]] = {"risk": live_risk_params}  # with the TLT exit rule it applies
+    loaders["market_data"] = lambda: load_market_data_config(get_settings().config_dir)
     loaders.update({name: (lambda name=name, cls=cls: load_strategy_config(name, cls))
                     for name, cls in (("promotion", PromotionGates), ("tlt_overlay", TltOverlayParams))})
     # strategy configs through the registry, never by name: building a strategy loads and validates its params

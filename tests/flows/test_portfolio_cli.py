@@ -47,6 +47,8 @@ def test_positions_nav_and_alerts_commands(app_env):
         (["positions", "close", "7", "--price", "1", "--date", "2025-01-10"], "no position #7"),
         (["positions", "close", "1", "--price", "1", "--date", "2025-13-01"], "is not a date"),
         (["nav", "set", "0", "--date", "2025-01-02"], "NAV must be positive"),
+        ([*SPREAD[:-3], "16.8", *SPREAD[-2:]], "iv must be a decimal in (0, 5] (0.168 = 16.8%), got 16.8"),
+        ([*SPREAD[:-1], "-2"], "delta must be in [-1, 1], got -2.0"),
         (["alerts", "list", "--date", "yesterday"], "is not a date"),
     ],
 )

@@ -38,7 +38,8 @@ def test_a_fresh_database_needs_attention_and_says_what(app_env, monkeypatch):
     assert "NO ALERT TARGETS CONFIGURED" in found["alerts"][0]["detail"]
     assert found["prefect"][0]["status"] == "attention" and "PREFECT_API_URL" in found["prefect"][0]["detail"]
     assert found["model vol_regime"][0]["status"] == "attention"
-    assert all(found[f"config {n}"][0]["status"] == "ok" for n in ("risk", "promotion", "vol_regime", "tlt_overlay"))
+    assert all(found[f"config {n}"][0]["status"] == "ok" for n in ("risk", "promotion", "vol_regime", "tlt_overlay",
+                                                                     "market_data"))
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
