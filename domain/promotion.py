@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -62,9 +63,12 @@ def _overfitting_gates(deflated_sharpe: float | None, pbo: float | None, gates: 
 
 
 def decide_promotion(candidate_calmar: float, current_calmar: float | None, gates: PromotionGates,
-                     deflated_sharpe: float | None = None, pbo: float | None = None) -> PromotionDecision:
-    reasons = []
-    passes = True
+                     deflated_sharpe: float | None = None, pbo: float | None = None,
+                     failed_strategy_gates: Sequence[str] = ()) -> PromotionDecision:
+    """``failed_strategy_gates``: the strategy's own acceptance gates that failed (``Strategy.vet``); any
+    one of them rejects the model and is named in the report."""
+    reasons = [f"its own gate '{name}' failed" for name in failed_strategy_gates]
+    passes = not failed_strategy_gates
     if not math.isfinite(candidate_calmar) or candidate_calmar <= gates.min_validation_calmar:
         passes = False
         reasons.append(f"validation Calmar {candidate_calmar:.3f} is not above the minimum {gates.min_validation_calmar:.3f}")

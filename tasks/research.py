@@ -118,13 +118,16 @@ def fit_final_model(strategy: Strategy, dataset, as_of: dt.date, seed: int):
 @task(name="gate-and-store-model", **TRANSIENT)
 def gate_and_store(name: str, strategy: Strategy, as_of: dt.date, fitted, fingerprint: str, seed: int, validation,
                    gates: PromotionGates) -> dict:
-    """Store the fitted model with its provenance; promote it only if its walk-forward validation passes."""
+    """Store the fitted model with its provenance; promote it only if its walk-forward validation passes the
+    generic promotion gates and the strategy's own acceptance gates (``Strategy.vet``)."""
     engine = app_engine()
     current = promoted_model(engine, name, as_of - dt.timedelta(days=1))
     current_calmar = current.metrics.get("validation_calmar") if current else None
     candidate_calmar = float(validation.summary["calmar"])
     dsr, pbo = validation.summary.get("deflated_sharpe"), validation.summary.get("pbo")
-    decision = decide_promotion(candidate_calmar, current_calmar, gates, deflated_sharpe=dsr, pbo=pbo)
+    failed = strategy.vet(fitted, validation)  # before storing: a strategy may record its gates on the model
+    decision = decide_promotion(candidate_calmar, current_calmar, gates, deflated_sharpe=dsr, pbo=pbo,
+                                failed_strategy_gates=failed)
     fit = strategy.describe_fit(fitted)
     metrics = {
         **{f"tuning_{k}": v for k, v in fit["info"].items() if isinstance(v, (int, float, str))},

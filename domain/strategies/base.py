@@ -12,6 +12,7 @@ Life cycle::
     results = [strategy.run_fold(f, dataset, seed) for f in folds]   # each fold independent, picklable
     report = strategy.assemble(results, dataset)        # stitched out-of-sample WalkForwardResult
     fitted = strategy.fit(dataset, as_of, seed)         # the production model, picklable
+    failed = strategy.vet(fitted, report)               # its own acceptance gates (names of those failed)
     targets = strategy.decide(fitted, inputs, as_of, book)   # what it wants held after as_of's close
 
 ``Targets`` has four shapes (a strategy uses one): one asset's exposure and a long/short book of stocks are
@@ -161,3 +162,11 @@ class Strategy(ABC):
         chosen = getattr(fitted, "chosen", {})
         return {"train_start": pd.Timestamp(fitted.train_start), "train_end": pd.Timestamp(fitted.train_end),
                 "chosen": dict(chosen() if callable(chosen) else chosen), "info": dict(getattr(fitted, "info", {}))}
+
+    def vet(self, fitted: Any, validation: Any) -> list[str]:
+        """The strategy's own acceptance gates on the walk-forward ``validation`` (what ``assemble`` returned)
+        that vetted ``fitted``: the names of the gates that failed (empty: none, or it has none). The retrain
+        checks them beside the generic promotion gates, so a model that fails one is stored, not promoted,
+        and the report names the gate. A strategy may also record the gates' status on ``fitted`` here (it is
+        stored after this call), e.g. to show it in its decisions' details. Default: no gates of its own."""
+        return []

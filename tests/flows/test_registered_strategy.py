@@ -86,6 +86,24 @@ def test_buy_and_hold_runs_through_walk_forward_retrain_daily_and_report(bah_db,
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_model_failing_the_strategys_own_gate_is_stored_not_promoted(app_env, tmp_path, monkeypatch):
+    """Strategy.vet: the retrain checks the strategy's own acceptance gates beside the generic ones."""
+    from flows.retrain import retrain
+
+    config = config_with_buy_and_hold(tmp_path / "config", failing_gates=("beats_baseline",), validation_quarters=1,
+                                      min_validation_calmar=-1e9)
+    monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(config))
+    reset_settings_cache()
+    engine = get_engine(app_env)
+    ingest_file(engine, "bars", SAMPLE_DIR / "bars" / "SPY.csv", today=dt.date(2026, 1, 1), source="sample")
+    outcome = retrain(strategy="buy_and_hold", as_of=dt.date(2024, 1, 2))
+    assert outcome["status"] == "rejected" and "its own gate 'beats_baseline' failed" in outcome["report"]
+    with engine.connect() as conn:
+        model = conn.execute(select(ModelRun).where(ModelRun.strategy == "buy_and_hold")).one()
+    assert model.status == "rejected" and "beats_baseline" in model.gate_report
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_without_strategy_runs_every_enabled_one_and_unknown_is_one_line(bah_db, tmp_path):
     from flows.cli.main import app
 

@@ -24,6 +24,7 @@ class BuyAndHoldParams:
     min_train_days: int = 252
     validation_days: int = 63
     rules: Rules = field(default_factory=Rules)  # a `rules:` mapping in buy_and_hold.yaml; Strategy.rules() reads it
+    failing_gates: tuple[str, ...] = ()  # its own acceptance gates that fail (Strategy.vet), for the retrain's tests
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class BuyAndHold(Strategy):
     def fit(self, dataset: pd.Series, as_of, seed: int) -> Held:
         seen = dataset.loc[:pd.Timestamp(as_of)]
         return Held(self.params.symbol, self.params.weight, seen.index[0], seen.index[-1])
+
+    def vet(self, fitted: Held, validation: WalkForwardResult) -> list[str]:
+        return list(self.params.failing_gates)
 
     def decide(self, fitted: Held, inputs: Inputs, as_of, book: Any) -> Targets:
         held = dict(getattr(book, "weights", {}) or {})

@@ -144,14 +144,15 @@ class Allocator(Strategy):
                 "chosen": {**fitted.config.as_dict(), **fitted.model.settings()},
                 "info": {k: v for k, v in fitted.info.items() if isinstance(v, int | float | str | bool)}}
 
-    @staticmethod
-    def vet(fitted: AllocatorModel, result: research.AllocatorResult) -> AllocatorModel:
-        """Attach the acceptance gates of the nested walk-forward ``result`` that vetted this configuration;
-        ``fitted.promoted`` is then whether every gate passed (a failing model is stored, not promoted)."""
-        fitted.gates = {k: dict(v) for k, v in result.gates.items()}
-        fitted.info["oos_summary"] = result.summary
-        fitted.info["baseline_summary"] = result.benchmark
-        return fitted
+    def vet(self, fitted: AllocatorModel, validation: research.AllocatorResult) -> list[str]:
+        """The acceptance gates of the nested walk-forward ``validation`` that vetted this configuration:
+        attached to ``fitted`` (``fitted.promoted`` is then whether every gate passed; ``decide`` stores their
+        status) and the names of those that failed returned, so that the retrain stores a failing model
+        without promoting it."""
+        fitted.gates = {k: dict(v) for k, v in validation.gates.items()}
+        fitted.info["oos_summary"] = validation.summary
+        fitted.info["baseline_summary"] = validation.benchmark
+        return list(validation.failed)
 
     def previous_weight(self, book: Any) -> float:
         """w_qqq held now: from a mapping of leg weights (QQQ's share of the two legs: the envelope may hold
