@@ -103,6 +103,20 @@ def chain_candidates(chain: pd.DataFrame, min_dte: int, max_dte: int, kinds, del
     return out
 
 
+def atm_iv(chain: pd.DataFrame, min_dte: int, max_dte: int) -> float:
+    """The chain's at-the-money implied vol: mean quoted IV at the strike nearest the underlying, over the
+    expiries between min_dte and max_dte calendar days (all expiries when none is there)."""
+    quote_date = pd.Timestamp(chain["quote_date"].max())
+    calendar = (pd.to_datetime(chain["expiration"]) - quote_date).dt.days
+    quoted = chain[chain["implied_vol"] > 0]
+    inside = quoted[((calendar >= min_dte) & (calendar <= max_dte))[quoted.index]]
+    legs = inside if not inside.empty else quoted
+    if legs.empty:
+        raise InputError("the chain quotes no implied volatility")
+    distance = (legs["strike"] - legs["underlying_price"]).abs()
+    return float(legs.loc[distance == distance.min(), "implied_vol"].mean())
+
+
 def evaluate_candidates(candidates: list[Candidate], paths: MarketPaths, rate: float, rule: ExitRule,
                         iv_floor: float = 0.03, days_per_year: float = TRADING_DAYS,
                         div_yield: float = 0.0) -> list[StrategyEvaluation]:

@@ -5,6 +5,14 @@ later (dt = 1/252). TLT follows the calibrated regression, anchored at the entry
 P_k = P_0 * exp(f(y_k) - f(y_0)), f(y) = alpha + beta*y + gamma*y^2, y the average of the two
 yields, so the regression's residual on the entry day is carried unchanged along the path. Volatility
 moves with the price through the volatility model's `price_sensitivity`.
+
+One volatility and one drift (issue 13 item 2). Left alone, the paths realise the yields' volatility
+times TLT's duration (about 15% on 2019-2024 data) and drift about 0, while the options on them are
+priced at the model IV (17.6%) and discounted at the risk-free rate: an exit rule chosen on such paths
+harvests that gap, not an edge. With `path_vol` the log moves are scaled so the paths realise exactly
+that annual volatility (the entry IV minus the stated variance premium); with `drift` each day's price
+is shifted so its mean over the paths grows at that rate (r - q, the risk-neutral drift the Black-Scholes
+prices along the path assume). The yields are left as simulated: they only drive the price.
 """
 
 from __future__ import annotations
@@ -32,10 +40,18 @@ class MarketPaths:
         return self.price.shape[1] - 1
 
 
+def realized_vol(price: np.ndarray, days_per_year: float = TRADING_DAYS) -> float:
+    """Annual volatility of the daily log returns of all paths together."""
+    returns = np.diff(np.log(price), axis=1)
+    return float(returns.std() * np.sqrt(days_per_year)) if returns.size > 1 else 0.0
+
+
 def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
                     seed: int | np.random.Generator | None = None, spot: float | None = None,
-                    days_per_year: float = TRADING_DAYS) -> MarketPaths:
-    """Paths from the calibration's current yields; `spot` overrides the entry TLT price (a quote's)."""
+                    days_per_year: float = TRADING_DAYS, path_vol: float | None = None,
+                    drift: float | None = None) -> MarketPaths:
+    """Paths from the calibration's current yields; `spot` overrides the entry TLT price (a quote's);
+    `path_vol` and `drift` (annual decimals) as in the module docstring, None leaves the model's."""
     cur = calibration.current
     y20, y30 = simulate(calibration.vasicek, cur.yield_20y, cur.yield_30y, n_paths, n_days,
                         1.0 / days_per_year, seed)
@@ -44,6 +60,14 @@ def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
     entry = float(cur.tlt_price if spot is None else spot)
     log_move = reg.log_price(avg)
     log_move -= log_move[:, :1]
+    if path_vol is not None:
+        model_vol = realized_vol(np.exp(log_move), days_per_year)
+        if model_vol > 0:
+            log_move *= path_vol / model_vol
+    if drift is not None:
+        # per day, subtract the log of the paths' mean growth and add the wanted one: E[P_k] = P_0 e^(drift t_k)
+        t = np.arange(n_days + 1) / days_per_year
+        log_move += drift * t - np.log(np.exp(log_move).mean(axis=0))
     price = entry * np.exp(log_move)
     vol_shift = calibration.volatility.price_sensitivity * (price - entry)
     return MarketPaths(y20, y30, price, vol_shift)

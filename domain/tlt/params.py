@@ -40,6 +40,10 @@ class TltOverlayParams:
     max_short_delta: float = 0.40
     max_width: float = 5.0
     iv_floor: float = 0.03
+    # entry IV minus the volatility the simulated TLT paths realise (annual decimal, 0.02 = 2 vol points);
+    # 0: the paths move as much as the options are priced for (issue 13 item 2)
+    variance_premium: float = 0.0
+    risk_neutral_drift: bool = True  # paths drift at r - q, the rate the path prices discount at
     contract_multiplier: int = 100
     kelly_multiplier: float = 1.0
     nav_levels: tuple[float, ...] = (1_000_000.0, 10_000_000.0)
@@ -56,6 +60,8 @@ class TltOverlayParams:
             raise ValueError("n_paths must be >= 100 and expiration_days >= 1")
         if not 0 < self.kelly_multiplier <= 1:
             raise ValueError("kelly_multiplier must lie in (0, 1]")
+        if not 0 <= self.variance_premium < 1:
+            raise ValueError("variance_premium must lie in [0, 1) (annual volatility, decimal)")
         if not 0 < self.max_position_risk <= 1 or not 0 < self.min_r_squared <= 1 or not self.max_kelly > 0:
             raise ValueError("max_position_risk and min_r_squared must lie in (0, 1], max_kelly must be > 0")
 

@@ -31,11 +31,19 @@ app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bon
 console = make_console(width=110)
 
 
-def _params() -> TltOverlayParams:
+def _params(variance_premium: float | None = None) -> TltOverlayParams:
+    from dataclasses import replace
+
     from domain.tlt.params import TltOverlayParams
     from infra.strategy_config import load_strategy_config
 
-    return load_strategy_config("tlt_overlay", TltOverlayParams)
+    p = load_strategy_config("tlt_overlay", TltOverlayParams)
+    if variance_premium is None:
+        return p
+    try:
+        return replace(p, variance_premium=variance_premium)
+    except ValueError as exc:
+        raise InputError(f"--variance-premium: {exc}") from None
 
 
 def _date(value: str | None, default: dt.date, name: str) -> dt.date:
@@ -159,6 +167,24 @@ def _warn(warnings: list[str]) -> None:
         console.print(f"[bold yellow]WARNING[/]: {line}")
 
 
+def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int, entry_iv: float,
+           spot: float | None = None):
+    """Simulated paths whose volatility is the entry IV minus the stated variance premium and whose drift
+    is r - q (config), with the line saying so."""
+    from domain.tlt.monte_carlo import simulate_market
+
+    path_vol = entry_iv - p.variance_premium
+    if not path_vol > 0:
+        raise InputError(f"variance_premium {p.variance_premium:.2%} leaves no path volatility under the entry "
+                         f"IV {entry_iv:.2%}")
+    drift = p.risk_free_rate - cal.div_yield if p.risk_neutral_drift else None
+    paths = simulate_market(cal, n_paths, n_days, seed, spot=spot, days_per_year=p.trading_days_per_year,
+                            path_vol=path_vol, drift=drift)
+    line = (f"Paths: volatility {path_vol:.1%} = entry IV {entry_iv:.1%} - variance premium "
+            f"{p.variance_premium:.1%}; drift " + (f"r - q = {drift:.2%}" if drift is not None else "the model's"))
+    return paths, line
+
+
 def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
     from domain.tlt.spreads import BEAR_CALL, BULL_PUT
 
@@ -250,15 +276,16 @@ def evaluate_cmd(
     dte_close: int = typer.Option(None, "--dte-close", help="Default 7."),
     put_only: bool = typer.Option(False, "--put-only"),
     call_only: bool = typer.Option(False, "--call-only"),
+    variance_premium: float = typer.Option(None, "--variance-premium", help="Entry IV minus the paths' "
+                                           "volatility, decimal (0.02 = 2 vol points); default config (0)."),
     seed: int = typer.Option(None, "--seed", help="Default 42."),
     top: int = typer.Option(None, "--top", help="Default 10."),
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
     from domain.tlt.evaluation import evaluate_candidates, model_candidates
-    from domain.tlt.monte_carlo import simulate_market
 
-    p = _params()
+    p = _params(variance_premium)
     n_paths, expiration = n_paths or p.n_paths, expiration or p.expiration_days
     min_pop = p.min_pop if min_pop is None else min_pop
     seed, top = p.seed if seed is None else seed, top or p.top
@@ -272,13 +299,14 @@ def evaluate_cmd(
     candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, expiration,
                                   _kinds(put_only, call_only), p.candidate_deltas, p.candidate_widths,
                                   p.strike_step, p.trading_days_per_year, cal.div_yield)
-    paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
+    paths, paths_line = _paths(cal, p, n_paths, expiration, seed, entry_iv)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
                                       p.trading_days_per_year, cal.div_yield)
     console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, q {cal.div_yield:.2%}, "
                   f"{n_paths} paths, "
                   f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
                   f"{rule.dte_threshold} DTE")
+    console.print(paths_line)
     _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output)
 
 
@@ -296,15 +324,16 @@ def market_evaluate_cmd(
     dte_close: int = typer.Option(None, "--dte-close"),
     put_only: bool = typer.Option(False, "--put-only"),
     call_only: bool = typer.Option(False, "--call-only"),
+    variance_premium: float = typer.Option(None, "--variance-premium", help="Entry IV minus the paths' "
+                                           "volatility, decimal (0.02 = 2 vol points); default config (0)."),
     seed: int = typer.Option(None, "--seed"),
     top: int = typer.Option(None, "--top"),
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
-    from domain.tlt.evaluation import chain_candidates, evaluate_candidates
-    from domain.tlt.monte_carlo import simulate_market
+    from domain.tlt.evaluation import atm_iv, chain_candidates, evaluate_candidates
 
-    p = _params()
+    p = _params(variance_premium)
     n_paths = n_paths or p.n_paths
     min_dte = p.min_dte if min_dte is None else min_dte
     max_dte = p.max_dte if max_dte is None else max_dte
@@ -342,11 +371,13 @@ def market_evaluate_cmd(
                          f"{max_dte} days to expiry")
     spot = float(chain["underlying_price"].iloc[0])
     horizon = max(c.spread.expiration_days for c in candidates)
-    paths = simulate_market(cal, n_paths, horizon, seed, spot=spot, days_per_year=p.trading_days_per_year)
+    # the quotes' at-the-money IV is the entry IV the paths answer to
+    paths, paths_line = _paths(cal, p, n_paths, horizon, seed, atm_iv(chain, min_dte, max_dte), spot=spot)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
                                       p.trading_days_per_year, cal.div_yield)
     console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
                   f"{n_paths} paths")
+    console.print(paths_line)
     _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output)
 
 
@@ -363,6 +394,8 @@ def optimize_cmd(
     min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
     risk_budget: float = typer.Option(None, "--risk-budget", help="Max |CVaR95| as a fraction of the TLT "
                                       "price (the bond notional one share overlays), e.g. 0.02375."),
+    variance_premium: float = typer.Option(None, "--variance-premium", help="Entry IV minus the paths' "
+                                           "volatility, decimal (0.02 = 2 vol points); default config (0)."),
     n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
     seed: int = typer.Option(None, "--seed", help="Default 42."),
     risk_free_rate: float = typer.Option(None, "--risk-free-rate", help="Default 0.05."),
@@ -374,11 +407,11 @@ def optimize_cmd(
                                "checks apply (QUANTOPS_HOME/tlt_exit_rule.json)."),
 ) -> None:
     """Grid-search exit rules (profit target x loss multiple x DTE) for one spread under POP/CVaR limits."""
-    from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
+    from domain.tlt.monte_carlo import spread_value_matrix
     from domain.tlt.optimize import RANKING_METRICS, optimize_exits
     from domain.tlt.spreads import select_spread, spread_kind
 
-    p = _params()
+    p = _params(variance_premium)
     expiration, n_paths = expiration or p.expiration_days, n_paths or p.n_paths
     min_pop = p.min_pop if min_pop is None else min_pop
     seed, top = p.seed if seed is None else seed, top or p.top
@@ -396,7 +429,7 @@ def optimize_cmd(
     iv = max(cal.volatility.base_iv, p.iv_floor)
     spread = select_spread(spread_kind(spread_type), cur.tlt_price, expiration, rate, iv, delta, width,
                            p.strike_step, p.trading_days_per_year, cal.div_yield)
-    paths = simulate_market(cal, n_paths, expiration, seed, days_per_year=p.trading_days_per_year)
+    paths, paths_line = _paths(cal, p, n_paths, expiration, seed, iv)
     started = time.perf_counter()
     values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor,
                                  days_per_year=p.trading_days_per_year, div_yield=cal.div_yield)
@@ -409,6 +442,7 @@ def optimize_cmd(
 
     console.print(f"Spread: {spread.label} ({expiration} days), TLT {cur.tlt_price:.2f}, IV {iv:.1%}, "
                   f"q {cal.div_yield:.2%}")
+    console.print(paths_line)
     console.print(f"Initial credit: {_money(credit)}")
     console.print(f"Constraints: min POP {min_pop:.0%}"
                   + (f", max CVaR loss {_money(max_cvar)} ({risk_budget:.3%} of TLT)" if max_cvar else ""))

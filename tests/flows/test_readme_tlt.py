@@ -55,6 +55,8 @@ def test_every_readme_tlt_command_runs_as_written(app_env, tmp_path, monkeypatch
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Traceback" not in result.output
+        if args[1] != "calibrate":  # one volatility, stated (issue 13 item 2)
+            assert "Paths: volatility" in result.output and "variance premium" in result.output
         if args[1] == "market-evaluate":
             assert "Top strategies (market-priced)" in result.output, result.output
     calibration = json.loads((tmp_path / "calibration_results.json").read_text())
