@@ -6,6 +6,7 @@ production run over the same data gives the same exposures, fills and equity.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,10 +80,16 @@ def _matrix(frame: pd.DataFrame | None, index, columns, name: str) -> np.ndarray
 
 
 def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd.DataFrame | None = None,
-             adv: pd.DataFrame | None = None, capital: float = 1.0, book: Book | None = None) -> BookResult:
+             adv: pd.DataFrame | None = None, capital: float = 1.0, book: Book | None = None,
+             policy: Callable[[int, State], np.ndarray] | None = None) -> BookResult:
     """Backtest wanted weights ``targets`` (sessions x instruments, decided at each close, NaN = 0) on
     ``close`` prices (and ``open_`` when fills are at the next open; ``adv`` for the liquidity cap),
-    starting from ``book`` (default: flat with ``capital``)."""
+    starting from ``book`` (default: flat with ``capital``).
+
+    ``policy(t, state)``, when given, decides session t's wanted weights instead of ``targets`` (which then
+    only names the sessions and instruments), from the book as it stands before that session: ``state``
+    (arrays over the sorted instruments) is what a daily decide reads from the stored book, for strategies
+    whose targets depend on what they hold (slots, names held, entry prices)."""
     if not isinstance(targets, pd.DataFrame) or not isinstance(close, pd.DataFrame):
         raise InputError("run_book: targets and close must be DataFrames (sessions x instruments)")
     index = targets.index
@@ -109,7 +116,7 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
     level, previous_flags = start.level, start.flags
     for t in range(n):
         before = state.equity
-        s = advance(state, x[t], c[t], None if o is None else o[t], None if a is None else a[t], rules,
+        s = advance(state, x[t] if policy is None else policy(t, state), c[t], None if o is None else o[t], None if a is None else a[t], rules,
                     day=index[t].toordinal(), market=market)
         exposures[t] = state.pending
         held[t] = state.held

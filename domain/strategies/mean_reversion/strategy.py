@@ -1,7 +1,7 @@
 """``MeanReversion``: the ``Strategy`` interface over the mean_reversion research path (``walk``) and the
 daily decision.
 
-``decide`` applies, for one session, the same rules as the backtest's book (``portfolio.simulate``): exits
+``decide`` applies, for one session, the decision the walk-forward's book takes (``decision.decide_session``): exits
 of held positions (stop on the close against the entry price, time stop after ``time_stop_sessions``),
 then the day's best signals into the free slots, sized by the regime's allocation and the ADV cap.
 ``Targets.weights`` are fractions of the strategy's capital: held positions that stay keep their current
@@ -20,6 +20,8 @@ from domain.book import Book, Rules
 from domain.errors import InputError
 from domain.strategies.base import Inputs, Needs, Strategy, Targets
 from domain.strategies.mean_reversion import walk
+from domain.strategies.mean_reversion.book import book_rules
+from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
 from domain.strategies.mean_reversion.model import SIDES, SideModel, zone
 from domain.strategies.mean_reversion.params import MeanReversionParams, RuleParams
 from domain.walk_forward import Fold
@@ -99,10 +101,8 @@ def _book_frame(book: Any, capital: float) -> pd.DataFrame:
 
 
 def held_sessions(dates: pd.DatetimeIndex, entry: pd.Timestamp, rules: RuleParams) -> int:
-    """Sessions held at the last close of ``dates``: an open fill counts its own session, a close fill
-    starts counting at the next one (the backtest's convention)."""
-    n = int(len(dates) - dates.searchsorted(entry))
-    return n if rules.fill == "next_open" else n - 1
+    """Sessions held at the last close of ``dates`` by a position entered on ``entry``."""
+    return held_count(len(dates), int(dates.searchsorted(entry)), rules)
 
 
 def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], threshold: dict[str, float],
@@ -113,48 +113,25 @@ def decide_day(data: walk.MeanReversionData, prob: dict[str, np.ndarray], thresh
     t = len(p.dates) - 1
     close = pd.DataFrame(p.adj_close if adjusted else p.close).ffill().to_numpy()[t]
     col = {s: k for k, s in enumerate(p.symbols)}
-    weights: dict[str, float] = {}
-    exits: list[dict] = []
-    staying = {1: 0, -1: 0}
-    held = set()
+    held, px = [], {}
     for row in book.itertuples(index=False):
-        sgn = 1 if row.quantity > 0 else -1
         j = col.get(row.symbol)
-        px = close[j] if j is not None else np.nan
-        if not np.isfinite(px):
+        px[row.symbol] = close[j] if j is not None else np.nan
+        if not np.isfinite(px[row.symbol]):
             raise InputError(f"mean_reversion: no close for held {row.symbol} on or before {p.dates[t].date()}")
-        held.add(row.symbol)
+        weight = float(getattr(row, "weight", np.nan))
         if pd.isna(row.entry_date):  # weights only: the stepper checks this position's stops
-            staying[1 if row.weight > 0 else -1] += 1
-            weights[row.symbol] = float(row.weight)
+            held.append(Held(row.symbol, 1 if weight > 0 else -1, weight, np.nan, np.nan, None))
             continue
-        n = held_sessions(p.dates, row.entry_date, rules)
-        stop = px <= row.entry_price * (1 - rules.stop_loss) if sgn > 0 else px >= row.entry_price * (1 + rules.stop_loss)
-        if stop or n >= rules.time_stop_sessions:
-            exits.append({"symbol": row.symbol, "reason": "stop" if stop else "time_stop", "close": float(px),
-                          "entry_price": float(row.entry_price), "sessions_held": n})
-            continue
-        staying[sgn] += 1
-        # a stepper book holds constant weights: keep it (no order); shares drift with the price
-        weight = getattr(row, "weight", np.nan)
-        weights[row.symbol] = float(weight if np.isfinite(weight) else row.quantity * px / rules.capital)
+        held.append(Held(row.symbol, 1 if row.quantity > 0 else -1, weight, float(row.quantity),
+                         float(row.entry_price), held_sessions(p.dates, row.entry_date, rules)))
     full = {s: np.full(data.fs.universe.shape, np.nan) for s in SIDES}
     for s in SIDES:
         full[s][t] = prob[s]
     sig = walk.make_signals(data, full, threshold, rules, slice(t, t + 1))
-    entries = []
-    for sgn, score, alloc, slots in ((1, sig.long_score[-1], sig.long_alloc[-1], rules.max_long),
-                                     (-1, sig.short_score[-1], sig.short_alloc[-1], rules.max_short)):
-        free = slots - staying[sgn]
-        cand = [j for j in np.argsort(np.where(np.isfinite(score), -score, np.inf), kind="stable")
-                if np.isfinite(score[j]) and p.symbols[j] not in held]
-        for j in (int(k) for k in cand[:max(free, 0)]) if alloc > 0 else ():
-            w = float(min(alloc / slots, sig.cap[-1, j]))
-            if w > 0:
-                weights[p.symbols[j]] = sgn * w
-                entries.append({"symbol": p.symbols[j], "side": "long" if sgn > 0 else "short",
-                                "weight": sgn * w, "probability": float(score[j]),
-                                "qpi": float(data.fs.features[t, j, 0])})
+    weights, exits, entries = decide_session(
+        held, px, p.symbols, {1: sig.long_score[-1], -1: sig.short_score[-1]},
+        {1: float(sig.long_alloc[-1]), -1: float(sig.short_alloc[-1])}, sig.cap[-1], rules, data.fs.features[t, :, 0])
     details = {"regime": "bear" if data.bear[t] else "bull", "exits": exits, "entries": entries,
                "candidates": {s: int(np.isfinite(sc).sum()) for s, sc in
                               (("long", sig.long_score[-1]), ("short", sig.short_score[-1]))}}
@@ -177,15 +154,9 @@ class MeanReversion(Strategy):
         return Needs(symbols=(VIX,), universe=True, history_days=days)
 
     def rules(self) -> Rules:
-        """The stepper's rules for this strategy's book: costs 5 + 10 bps, fills at the next open, 5% stop,
-        6-session time stop, 40 names, 5% of ADV; no drawdown throttle (the document expects a 46%
-        drawdown), so the re-arm policy never triggers."""
-        r = self.params.rules
-        return Rules(commission_bps=r.commission_bps, slippage_bps=r.slippage_bps, fill=r.fill,
-                     min_weight=-max(r.bull_short, r.bear_short) / max(r.max_short, 1),
-                     max_weight=max(r.bull_long, r.bear_long) / max(r.max_long, 1),
-                     max_positions=r.max_long + r.max_short, stop_loss=r.stop_loss,
-                     time_stop=r.time_stop_sessions, max_adv_fraction=r.adv_fraction, rearm="operator")
+        """The stepper's rules for this strategy's book (``book.book_rules``): the walk-forward's book runs
+        on the same ones."""
+        return book_rules(self.params.rules)
 
     def prepare(self, inputs: Inputs) -> walk.MeanReversionData:
         if inputs.universe is None or VIX not in inputs.bars:

@@ -3,7 +3,7 @@
 Per fold (quarterly, expanding): each side's LightGBM grid and entry threshold are chosen on the
 validation year (``model.tune_side``), the chosen model is refitted on train + validation, and it scores
 the test quarter's candidates. The stitched out-of-sample signals then go through one continuous book
-(``portfolio.simulate``), so positions carry across quarter ends as they would in production. Purge and
+(``book.run_walk_book``: the platform's ``run_book``, the session function production steps), so positions carry across quarter ends as they would in production. Purge and
 embargo come from ``domain.walk_forward.make_folds`` with label_horizon 7 (the label's exit is the open 7
 sessions after the decision close).
 """
@@ -22,7 +22,8 @@ from domain.strategies.mean_reversion import features as F
 from domain.strategies.mean_reversion.model import SIDES, SideModel, fit_classifier, label, tune_side, zone
 from domain.strategies.mean_reversion.panel import Panel, align_series, panel_from_long
 from domain.strategies.mean_reversion.params import MeanReversionParams, RuleParams
-from domain.strategies.mean_reversion.portfolio import PortfolioResult, Signals, simulate
+from domain.strategies.mean_reversion.book import WalkBook, run_walk_book
+from domain.strategies.mean_reversion.portfolio import Signals
 from domain.strategies.mean_reversion.stress import stress_notes
 from domain.walk_forward import Fold, FoldResult, make_folds, stitch
 from domain.walk_forward import run_fold as _run_fold_generic
@@ -173,8 +174,9 @@ def equal_weight_returns(data: MeanReversionData) -> np.ndarray:
     return out
 
 
-def book_over(data: MeanReversionData, stitched: pd.DataFrame, params: MeanReversionParams) -> PortfolioResult:
-    """The continuous book over the stitched test sessions."""
+def book_over(data: MeanReversionData, stitched: pd.DataFrame, params: MeanReversionParams) -> WalkBook:
+    """The continuous book over the stitched test sessions: the platform's ``run_book`` with the strategy's
+    rules and its daily decision (``book.run_walk_book``)."""
     dates = data.panel.dates
     a = int(dates.searchsorted(stitched.index.min()))
     b = int(dates.searchsorted(stitched.index.max(), side="right"))
@@ -189,7 +191,8 @@ def book_over(data: MeanReversionData, stitched: pd.DataFrame, params: MeanRever
     sl = slice(a, b)
     sig = make_signals(data, prob, thr, params.rules, sl)
     p = data.panel
-    return simulate(p.adj_open[sl], p.adj_close[sl], sig, params.rules, dates[sl], p.symbols)
+    return run_walk_book(p.adj_open[sl], p.adj_close[sl], data.fs.adv[sl], sig, params.rules, dates[sl], p.symbols,
+                         data.fs.features[sl, :, 0])
 
 
 def _window_metrics(daily: pd.DataFrame, trades: pd.DataFrame, bench: pd.Series) -> dict[str, float]:
@@ -231,7 +234,8 @@ def assemble(results: list[FoldResult], data: MeanReversionData, params: MeanRev
     benchmark = metrics.summarize(bench)
     notes = data.notes + (
         (f"Book: fills at {params.rules.fill.replace('_', ' ')}, stops checked on closes, costs "
-         f"{params.rules.commission_bps:g} + {params.rules.slippage_bps:g} bps per side; no drawdown throttle."),
+         f"{params.rules.commission_bps:g} + {params.rules.slippage_bps:g} bps per side; constant weights "
+         "between decisions (the platform's book); no drawdown throttle."),
         "Benchmark: equal-weight universe (members at the previous close), rebalanced daily, no costs.",
         *stress_notes(daily, book.trades, pd.Series(data.bear, index=data.panel.dates)))
     return WalkForwardResult(tuple(r.fold for r in ordered), pd.DataFrame(rows), daily, book.trades, summary,

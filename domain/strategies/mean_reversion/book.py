@@ -1,0 +1,132 @@
+"""The walk-forward's book: the platform's ``domain.book.run_book`` (``kernel.advance`` once per session,
+the function production steps day by day on the stored book) with the strategy's ``Rules`` and, each
+session, the decision production takes (``decision.decide_session``) on the book as it stands before it.
+
+Conventions are the stepper's: weights are fractions of the book's equity held constant between decisions;
+orders decided at D's close fill at D+1's open (``fill: next_open``); the kernel checks the 5% stop and the
+6-session time stop on closes (the exit fills at the next open, possibly beyond the 5% line after a gap),
+caps a trade at 5% of the name's 20-day dollar ADV at the book's equity, and books the costs
+(commission + slippage, each side) in the next session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from domain.book import BookResult, Rules, run_book
+from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
+from domain.strategies.mean_reversion.params import RuleParams
+from domain.strategies.mean_reversion.portfolio import Signals, marks
+
+REASONS = {"stop_loss": "stop", "time_stop": "time_stop"}
+TRADE_COLUMNS = ("symbol", "side", "entry_date", "exit_date", "entry_price", "exit_price", "quantity",
+                 "reason", "pnl", "return")
+
+
+def book_rules(r: RuleParams) -> Rules:
+    """The stepper's rules of the strategy's book: costs 5 + 10 bps, fills at the next open, 5% stop,
+    6-session time stop, 40 names, 5% of ADV; no drawdown throttle (the document expects a 46% drawdown),
+    so the re-arm policy never triggers."""
+    return Rules(commission_bps=r.commission_bps, slippage_bps=r.slippage_bps, fill=r.fill,
+                 min_weight=-max(r.bull_short, r.bear_short) / max(r.max_short, 1),
+                 max_weight=max(r.bull_long, r.bear_long) / max(r.max_long, 1),
+                 max_positions=r.max_long + r.max_short, stop_loss=r.stop_loss,
+                 time_stop=r.time_stop_sessions, max_adv_fraction=r.adv_fraction, rearm="operator")
+
+
+@dataclass(frozen=True)
+class WalkBook:
+    """``daily``: equity (from 1), net_return, cost, long/short/gross/net exposure, turnover, n_long,
+    n_short by session; ``trades``: closed round trips (``TRADE_COLUMNS``); ``result``: run_book's."""
+
+    daily: pd.DataFrame
+    trades: pd.DataFrame
+    result: BookResult
+
+    @property
+    def returns(self) -> pd.Series:
+        return self.daily["net_return"]
+
+
+def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals: Signals, rules: RuleParams,
+                  dates: pd.DatetimeIndex, symbols, qpi: np.ndarray | None = None) -> WalkBook:
+    """The book over sessions ``dates`` (arrays sessions x ``symbols``: total-return open and close, dollar
+    ADV) with the day's ``signals``, starting flat with the strategy's capital."""
+    symbols = [str(s) for s in symbols]
+    if symbols != sorted(set(symbols)):
+        raise ValueError("run_walk_book: symbols must be sorted and unique (the book's instrument order)")
+    mark = marks(close)
+    ordinals = np.array([d.toordinal() for d in dates], dtype=float)
+    capital = rules.capital
+    col = {s: k for k, s in enumerate(symbols)}
+
+    def policy(t: int, state) -> np.ndarray:
+        held = []
+        for k in np.flatnonzero(state.pending):
+            w = float(state.pending[k])
+            sessions = None if not np.isfinite(state.entry_day[k]) else \
+                held_count(t + 1, int(np.searchsorted(ordinals, state.entry_day[k])), rules)
+            held.append(Held(symbols[k], 1 if w > 0 else -1, w, w * capital / state.last_close[k],
+                             float(state.entry_price[k]), sessions))
+        px = {h.symbol: mark[t, col[h.symbol]] for h in held}
+        weights, _, _ = decide_session(
+            held, px, symbols, {1: signals.long_score[t], -1: signals.short_score[t]},
+            {1: float(signals.long_alloc[t]), -1: float(signals.short_alloc[t])}, signals.cap[t], rules,
+            None if qpi is None else qpi[t])
+        target = np.zeros(len(symbols))
+        for name, w in weights.items():
+            target[col[name]] = w
+        return target
+
+    frame = pd.DataFrame(close, index=dates, columns=symbols)
+    result = run_book(pd.DataFrame(0.0, index=dates, columns=symbols), frame, book_rules(rules),
+                      open_=pd.DataFrame(open_, index=dates, columns=symbols),
+                      adv=pd.DataFrame(adv, index=dates, columns=symbols), capital=capital, policy=policy)
+    return WalkBook(_daily(result, capital), _trades(result, dates, rules), result)
+
+
+def _daily(result: BookResult, capital: float) -> pd.DataFrame:
+    h = result.held.to_numpy()
+    f = result.frame
+    turnover = np.zeros(len(f))
+    for t, s in result._fills:
+        for delta in (s.open_fill, s.close_fill):
+            if delta is not None:
+                turnover[t] += float(np.abs(delta).sum())
+    long_, short = np.where(h > 0, h, 0.0).sum(axis=1), -np.where(h < 0, h, 0.0).sum(axis=1)
+    return pd.DataFrame({
+        "equity": f["equity"].to_numpy() / capital, "net_return": f["net_return"].to_numpy(),
+        "cost": f["cost"].to_numpy(), "long_exposure": long_, "short_exposure": short,
+        "gross_exposure": long_ + short, "net_exposure": long_ - short, "turnover": turnover,
+        "n_long": (h > 0).sum(axis=1).astype(float), "n_short": (h < 0).sum(axis=1).astype(float)},
+        index=f.index)
+
+
+def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams) -> pd.DataFrame:
+    """Round trips from the fills: a trade opens when a name's weight leaves 0 and closes when it returns.
+    ``return``: the side's price return from the entry fill to the exit fill less the costs of both
+    sides; ``pnl``: that return on the entry notional, as a fraction of the capital (the book holds a
+    constant weight, so its own P&L of the position differs slightly)."""
+    reason = {(e.instrument, e.date): REASONS[e.kind] for e in result.events if e.kind in REASONS}
+    lag = 1 if rules.fill == "next_open" else 0
+    position: dict[str, list] = {}
+    rows = []
+    for fill in result.fills():
+        p = position.get(fill.instrument)
+        if p is None:
+            position[fill.instrument] = [fill.weight_change, fill.date, fill.price, fill.notional]
+            continue
+        p[0] += fill.weight_change
+        if abs(p[0]) > 1e-12:
+            continue
+        del position[fill.instrument]
+        side = 1 if p[3] > 0 else -1
+        ret = side * (fill.price / p[2] - 1.0) - 2 * rules.cost_rate
+        decided = dates[max(int(dates.searchsorted(fill.date)) - lag, 0)]
+        rows.append((fill.instrument, "long" if side > 0 else "short", p[1], fill.date, p[2], fill.price,
+                     p[3] / p[2], reason.get((fill.instrument, decided), "other"), ret * abs(p[3]) / rules.capital,
+                     ret))
+    return pd.DataFrame(rows, columns=list(TRADE_COLUMNS)) if rows else pd.DataFrame(columns=list(TRADE_COLUMNS))
