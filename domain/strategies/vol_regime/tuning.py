@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from domain import metrics
-from domain.backtest import backtest_net_returns
+from domain.backtest import backtest_net_returns, backtest_net_returns_many
 from domain.overfitting import deflated_sharpe_of, pbo_cscv, trial_sharpes
 from domain.strategies.vol_regime.exposure import CONTEXT_COLUMNS, exposure_context, fast_target, oos_kelly
 from domain.strategies.vol_regime.model import COMPONENTS, VolRegimeEnsemble, combine, fit_component_grid
@@ -80,21 +80,22 @@ def tune(X_train: np.ndarray, y_train: np.ndarray, validation: Validation, param
     cache = fit_component_grid(X_train, y_train, validation.features.to_numpy(), g, params.model, seed)
     ctx, val_returns, ex = validation.context(), validation.returns(), validation.exposure
     rf_keys = [(d, s) for d in g.rf_max_depth for s in g.rf_min_samples_split]
-    columns, points, spreads = [], [], []
-    best = (-np.inf, -1)
+    targets, points, spreads = [], [], []
     for ra, la, rk, pk, w in itertools.product(g.ridge_alpha, g.lasso_alpha, rf_keys, g.pca_components, g.weights):
         keys = {"ridge": ra, "lasso": la, "rf": rk, "pca_ridge": pk}
         f_va = combine({c: cache.validation[c][keys[c]] for c in COMPONENTS}, w)
         sd = float(np.std(f_va))
         for scale in g.exposure_scale:
-            net = _net(fast_target(f_va, ctx, sd, ex, scale), val_returns, params)
-            score = _score(net)
-            if score > best[0]:
-                best = (score, len(columns))
-            columns.append(net)
+            targets.append(fast_target(f_va, ctx, sd, ex, scale))
             points.append((ra, la, rk, pk, w, scale))
             spreads.append(sd)
-    trials = np.column_stack(columns)
+    # every grid point's overlay backtest in one pass over the paths (equal to one backtest per point)
+    trials = backtest_net_returns_many(val_returns, np.column_stack(targets), params.overlay, params.costs)
+    best = (-np.inf, -1)
+    for j in range(trials.shape[1]):
+        score = _score(trials[:, j])
+        if score > best[0]:
+            best = (score, j)
     report: dict[str, Any] = {"grid_points": len(points), "n_validation": len(val_returns)}
     if best[1] < 0:  # every candidate flat or NaN: keep the configured parameters
         kept = untuned(X_train, y_train, validation, params, seed)
