@@ -6,10 +6,13 @@
   win/loss ratio b: mean gain / mean loss (absolute); Sortino: E[R] / sqrt(mean(min(P&L, 0)^2)),
   per trade, target 0, not annualised.
 - Kelly fraction f* = (p b - q) / b with p = POP, q = 1 - p.
-Sizing: a Kelly fraction of NAV is put at risk (max loss per contract), never more than the loss
-budget NAV * portfolio_yield * loss_fraction, and never more than ``max_position_risk`` of NAV on one
-position (the design document's best practice, "max 5% of NAV at risk", whatever the budget allows);
-contracts = floor(that / (max_loss * multiplier)).
+Sizing (``size_position``): a fractional Kelly share of NAV is put at risk (max loss per contract;
+half Kelly by default, the design document advises 0.25-0.5x), within two caps: the loss budget
+NAV * portfolio_yield * loss_fraction applies to the overlay as a whole, i.e. the |CVaR 95%| of every
+open overlay position plus the new one's (issue 13 item 4; before, each trade's max loss was capped at the
+whole budget, so Kelly never mattered above 2.4%), and no position has more than ``max_position_risk``
+of NAV as max loss (the design document's best practice, "max 5% of NAV at risk"). Contracts are
+floor(dollars / dollars per contract) for each rule, the smallest wins.
 
 ``troubleshooting_warnings``: the design document's troubleshooting section flags a calibration whose
 TLT regression R^2 is below 0.95 and a Kelly fraction above 20%.
@@ -76,18 +79,42 @@ def trade_metrics(pnl, level: float = 0.95) -> TradeMetrics:
         avg_loss=avg_loss)
 
 
-def kelly_contracts(kelly: float, nav: float, max_loss_per_share: float, multiplier: int = 100,
-                    kelly_multiplier: float = 1.0, loss_budget: float | None = None,
-                    max_position_risk: float | None = None) -> int:
-    """Contracts to sell at `nav`; 0 when the edge is not positive. `loss_budget` and `max_position_risk`
-    (the cap on one position's max loss) are fractions of NAV."""
+@dataclass(frozen=True)
+class Sizing:
+    """Contracts to sell, and what each rule alone would allow (None: the rule was not given)."""
+
+    contracts: int
+    kelly: int
+    budget: int | None
+    position_cap: int | None
+
+    @property
+    def binding(self) -> str:
+        """Which rule sets the count: 'Kelly', 'loss budget' or 'position cap' (the first that equals it)."""
+        for name, n in (("Kelly", self.kelly), ("loss budget", self.budget), ("position cap", self.position_cap)):
+            if n == self.contracts:
+                return name
+        return "Kelly"
+
+
+def size_position(kelly: float, nav: float, max_loss_per_share: float, cvar_per_share: float,
+                  multiplier: int = 100, kelly_multiplier: float = 0.5, loss_budget: float | None = None,
+                  max_position_risk: float | None = None, open_cvar: float = 0.0) -> Sizing:
+    """Contracts at `nav` (see the module docstring). `cvar_per_share`: the new spread's CVaR 95% per share
+    (a loss, negative or its size); `open_cvar`: dollars of |CVaR 95%| the open overlay positions hold;
+    `loss_budget`, `max_position_risk`: fractions of NAV. 0 contracts when the edge is not positive."""
     if not kelly > 0 or not max_loss_per_share > 0 or not nav > 0:
-        return 0
-    at_risk = kelly * kelly_multiplier * nav
-    for cap in (loss_budget, max_position_risk):
-        if cap is not None:
-            at_risk = min(at_risk, cap * nav)
-    return int(at_risk // (max_loss_per_share * multiplier))
+        return Sizing(0, 0, None if loss_budget is None else 0, None if max_position_risk is None else 0)
+    per_contract = max_loss_per_share * multiplier
+    n_kelly = int(kelly * kelly_multiplier * nav // per_contract)
+    n_budget = None
+    if loss_budget is not None:
+        tail = abs(cvar_per_share) * multiplier
+        room = max(loss_budget * nav - max(open_cvar, 0.0), 0.0)
+        n_budget = int(room // tail) if tail > 0 else n_kelly
+    n_cap = None if max_position_risk is None else int(max_position_risk * nav // per_contract)
+    n = min(x for x in (n_kelly, n_budget, n_cap) if x is not None)
+    return Sizing(n, n_kelly, n_budget, n_cap)
 
 
 def troubleshooting_warnings(r_squared: float | None = None, kelly: float | None = None,

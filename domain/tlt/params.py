@@ -45,7 +45,7 @@ class TltOverlayParams:
     variance_premium: float = 0.0
     risk_neutral_drift: bool = True  # paths drift at r - q, the rate the path prices discount at
     contract_multiplier: int = 100
-    kelly_multiplier: float = 1.0
+    kelly_multiplier: float = 0.5  # half Kelly: the design document advises 0.25-0.5x
     nav_levels: tuple[float, ...] = (1_000_000.0, 10_000_000.0)
     max_position_risk: float = 0.05  # best practices: max 5% of NAV at risk in one position
     min_r_squared: float = 0.95  # troubleshooting: warn when the TLT regression fits worse

@@ -85,6 +85,14 @@ def _money(x: float) -> str:
     return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
 
 
+def _open_cvar(value: float | None) -> float:
+    if value is None:
+        return 0.0
+    if not 0 <= value < 1:
+        raise InputError("--open-cvar must lie in [0, 1): the open overlay positions' |CVaR95| as a fraction of NAV")
+    return value
+
+
 def _check_common(n_paths: int, min_pop: float) -> None:
     if n_paths < 100:
         raise InputError("--n-paths must be at least 100")
@@ -194,8 +202,8 @@ def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
 
 
 def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: TltOverlayParams,
-            title: str, warnings: list[str], output: Path | None) -> None:
-    from domain.tlt.metrics import kelly_contracts, troubleshooting_warnings
+            title: str, warnings: list[str], output: Path | None, open_cvar: float = 0.0) -> None:
+    from domain.tlt.metrics import troubleshooting_warnings
 
     passing = [e for e in evaluations if e.metrics.pop >= min_pop]
     if not passing:
@@ -224,14 +232,7 @@ def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: 
     console.print(f"  Breakeven:        {s.breakeven(c.credit):.2f}")
     console.print(f"  Avg days held:    {best.avg_days_held:.1f}")
     console.print(f"  Profit factor {m.profit_factor:.2f}, win/loss {m.win_loss_ratio:.2f}, Sortino {m.sortino:.2f}")
-    console.print(f"\n  Position sizing (Kelly {m.kelly_fraction:.1%} x {p.kelly_multiplier:g}, capped at the "
-                  f"loss budget {p.loss_budget:.3%} of NAV and {p.max_position_risk:.0%} of NAV per position):")
-    contracts = {}
-    for nav in p.nav_levels:
-        n = kelly_contracts(m.kelly_fraction, nav, s.max_loss(c.credit), p.contract_multiplier,
-                            p.kelly_multiplier, p.loss_budget, p.max_position_risk)
-        contracts[f"{nav:.0f}"] = n
-        console.print(f"    For ${nav / 1e6:,.0f}M NAV: {n} contracts")
+    contracts = _sizing(m, s.max_loss(c.credit), p, open_cvar)
     _reasons(best.exit_reasons)
     warnings = warnings + troubleshooting_warnings(kelly=m.kelly_fraction, max_kelly=p.max_kelly)
     _warn(warnings)
@@ -239,6 +240,23 @@ def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: 
                             "credit": c.credit, "pop": m.pop, "expected_return": m.expected_return,
                             "cvar_95": m.cvar_95, "kelly_fraction": _finite(m.kelly_fraction)},
                     "contracts": contracts, "warnings": warnings})
+
+
+def _sizing(m, max_loss: float, p: TltOverlayParams, open_cvar: float) -> dict[str, int]:
+    """Contracts at each NAV level of the config, printed with the rule that sets them (issue 13 item 4)."""
+    from domain.tlt.metrics import size_position
+
+    console.print(f"\n  Position sizing: Kelly {m.kelly_fraction:.1%} x {p.kelly_multiplier:g}; loss budget "
+                  f"{p.loss_budget:.3%} of NAV for the |CVaR95| of all open overlay positions "
+                  f"({open_cvar:.3%} of NAV, --open-cvar) plus this one; at most {p.max_position_risk:.0%} of "
+                  "NAV max loss per position")
+    contracts = {}
+    for nav in p.nav_levels:
+        size = size_position(m.kelly_fraction, nav, max_loss, m.cvar_95, p.contract_multiplier, p.kelly_multiplier,
+                             p.loss_budget, p.max_position_risk, open_cvar * nav)
+        contracts[f"{nav:.0f}"] = size.contracts
+        console.print(f"    For ${nav / 1e6:,.0f}M NAV: {size.contracts} contracts (limit: {size.binding})")
+    return contracts
 
 
 def _write(output: Path | None, doc: dict) -> None:
@@ -280,6 +298,8 @@ def evaluate_cmd(
                                            "volatility, decimal (0.02 = 2 vol points); default config (0)."),
     seed: int = typer.Option(None, "--seed", help="Default 42."),
     top: int = typer.Option(None, "--top", help="Default 10."),
+    open_cvar: float = typer.Option(None, "--open-cvar", help="|CVaR95| of the open overlay positions as a "
+                                    "fraction of NAV (the loss budget holds them plus the new one); default 0."),
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
@@ -307,7 +327,8 @@ def evaluate_cmd(
                   f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
                   f"{rule.dte_threshold} DTE")
     console.print(paths_line)
-    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output)
+    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output,
+            _open_cvar(open_cvar))
 
 
 @app.command("market-evaluate")
@@ -328,6 +349,8 @@ def market_evaluate_cmd(
                                            "volatility, decimal (0.02 = 2 vol points); default config (0)."),
     seed: int = typer.Option(None, "--seed"),
     top: int = typer.Option(None, "--top"),
+    open_cvar: float = typer.Option(None, "--open-cvar", help="|CVaR95| of the open overlay positions as a "
+                                    "fraction of NAV (the loss budget holds them plus the new one); default 0."),
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
@@ -378,7 +401,8 @@ def market_evaluate_cmd(
     console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
                   f"{n_paths} paths")
     console.print(paths_line)
-    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output)
+    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
+            _open_cvar(open_cvar))
 
 
 @app.command("optimize")

@@ -10,9 +10,10 @@ import pytest
 from domain.errors import InputError
 from domain.tlt.calibration import CalibrationResult, calibrate, detect_percent
 from domain.tlt.exits import DTE_THRESHOLD, EXPIRATION, LOSS_LIMIT, PROFIT_TARGET, ExitRule, apply_exits
-from domain.tlt.metrics import cvar, kelly_contracts, kelly_fraction, trade_metrics, troubleshooting_warnings
+from domain.tlt.metrics import cvar, kelly_fraction, size_position, trade_metrics, troubleshooting_warnings
 from domain.tlt.monte_carlo import simulate_market, spread_value_matrix
 from domain.tlt.optimize import optimize_exits
+from domain.tlt.params import TltOverlayParams
 from domain.tlt.regression import fit_tlt_regression
 from domain.tlt.spreads import BULL_PUT, CreditSpread, select_spread
 
@@ -67,13 +68,25 @@ def test_metrics_by_hand():
     assert m.sortino == pytest.approx(0.25 / np.sqrt(4 * 5 / 20))
     assert float(cvar(np.arange(100.0))) == pytest.approx(2.0)  # mean of 0..4
     assert kelly_fraction(0.5, 1.0) == 0.0
-    # Kelly 25% of $1M = $250k at risk, capped at the 2.375% loss budget = $23,750; $2.28 x 100 per contract
-    assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.02375) == 104
-    assert kelly_contracts(0.25, 1e6, 2.28, 100, 0.5) == 548
-    assert kelly_contracts(-0.1, 1e6, 2.28) == 0
-    # one position never has more than 5% of NAV at risk, whatever the loss budget allows (001 best practices)
-    assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.10, 0.05) == 219  # $50k / $228
-    assert kelly_contracts(0.25, 1e6, 2.28, 100, 1.0, 0.02375, 0.05) == 104  # the budget binds first
+    # Kelly 25% x 0.5 of $1M = $125k at risk over $228 of max loss per contract
+    assert size_position(0.25, 1e6, 2.28, -1.50, 100, 0.5).contracts == 548
+    assert size_position(-0.1, 1e6, 2.28, -1.50).contracts == 0
+    # one position never has more than 5% of NAV as max loss, whatever the loss budget allows (001 best practices)
+    assert size_position(0.25, 1e6, 2.28, -1.50, 100, 1.0, 0.10, 0.05).contracts == 219  # $50k / $228
+
+
+def test_the_loss_budget_caps_the_overlay_cvar_not_each_trade_max_loss():
+    # issue 13 item 4: the budget (2.375% of NAV = $23,750) holds the |CVaR95| of all open overlay positions
+    # plus the new one; before, each trade's max loss was capped at the whole budget ($23,750 / $228 = 104)
+    alone = size_position(0.25, 1e6, 2.28, -1.50, 100, 1.0, 0.02375, 0.05)
+    assert alone.contracts == 158 and alone.binding == "loss budget"  # $23,750 / $150 of CVaR per contract
+    # $20,000 of CVaR already open leaves $3,750: 25 contracts; a full budget leaves none
+    assert size_position(0.25, 1e6, 2.28, -1.50, 100, 1.0, 0.02375, 0.05, open_cvar=20_000).contracts == 25
+    assert size_position(0.25, 1e6, 2.28, -1.50, 100, 1.0, 0.02375, 0.05, open_cvar=30_000).contracts == 0
+    # half Kelly (the default) binds at a small edge: 4% x 0.5 x $1M / $228 = 87
+    small = size_position(0.04, 1e6, 2.28, -1.50, loss_budget=0.02375, max_position_risk=0.05)
+    assert small.contracts == 87 and small.binding == "Kelly"
+    assert TltOverlayParams().kelly_multiplier == 0.5
 
 
 def test_troubleshooting_warnings():
