@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 
 from domain.risk.alerts import Alert
-from infra.notifications import Notifier, redact_text, url_secrets
+from infra.notifications import Notifier, idempotency_key, redact_text, url_secrets
 from infra.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def failure_alert(flow, flow_run, state) -> Alert:
 def _notify(flow, flow_run, state) -> None:
     try:
         alert = failure_alert(flow, flow_run, state)
-        notifier = Notifier(get_settings().alert_url_list)
+        notifier = Notifier.from_settings()
     except Exception as exc:  # noqa: BLE001 - a hook must never raise
         log.error("could not build the failure alert: %s", exc.__class__.__name__)
         return
@@ -75,7 +75,8 @@ def _notify(flow, flow_run, state) -> None:
         deliver(engine, notifier, keys=[alert.dedup_key])
     except Exception as exc:  # noqa: BLE001 - the database may be what failed: send directly
         log.warning("failure alert not stored (%s); sending it directly", exc.__class__.__name__)
-        for result in notifier.send_all(alert.title, alert.message, alert.severity, alert.kind):
+        for result in notifier.send_all(alert.title, alert.message, alert.severity, alert.kind,
+                                          key=idempotency_key(alert.dedup_key)):
             if not result.ok:
                 log.error("%s", result.error)
 

@@ -18,6 +18,14 @@ Secrets: every log line and error message we produce names a target by ``redact_
 host, port; credentials, paths and query values replaced by ``***``). apprise's own log records are
 scrubbed by a filter that removes every credential, path segment and query value of the configured
 URLs before any handler sees them. ``send`` never raises: it returns a per-target result.
+
+Delivery semantics (held together with infra/portfolio_store.py): at least once. Every send carries
+the alert's idempotency key so a receiver can drop repeats: json/xml/form targets get it as the payload
+field ``idempotency_key`` and the ``Idempotency-Key`` header, email as the ``X-Idempotency-Key`` header,
+any other target as a last body line ``ref: <key>``. A send ends in one of three outcomes: ``sent``
+(the target acknowledged), ``failed`` (it did not arrive: refused, unreachable, an error status) or
+``uncertain`` (timed out: it may have arrived). Timeouts come from the settings unless the URL sets
+apprise's own ``cto``/``rto``.
 """
 
 from __future__ import annotations
@@ -143,12 +151,28 @@ class Target:
         return severity in self.tags
 
 
+SENT, FAILED, UNCERTAIN = "sent", "failed", "uncertain"
+KEY_FIELD, KEY_HEADER, EMAIL_KEY_HEADER = "idempotency_key", "Idempotency-Key", "X-Idempotency-Key"
+# How requests and smtplib word a timeout: the request may have reached the receiver.
+_TIMED_OUT = re.compile(r"timed out|timeout", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class DeliveryResult:
     target_key: str
     target: str  # redacted label
     ok: bool
     error: str | None = None
+    outcome: str = ""  # sent | failed | uncertain (derived from ok when not given)
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            object.__setattr__(self, "outcome", SENT if self.ok else FAILED)
+
+
+def idempotency_key(dedup_key: str) -> str:
+    """The key a receiver de-duplicates on: the same for every send of one alert, to every target."""
+    return "qo-" + hashlib.sha256(dedup_key.encode()).hexdigest()[:24]
 
 
 def target_key(url: str) -> str:
@@ -177,8 +201,10 @@ def parse_targets(urls: Iterable[str]) -> list[Target]:
 class Notifier:
     """Sends to each configured target separately so that each one's success is known."""
 
-    def __init__(self, urls: Iterable[str]):
+    def __init__(self, urls: Iterable[str], connect_timeout: float | None = None,
+                 read_timeout: float | None = None):
         self.targets = parse_targets(urls)
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self._secrets: set[str] = set()
         for t in self.targets:
             self._secrets |= url_secrets(t.url)
@@ -192,13 +218,43 @@ class Notifier:
     def target(self, key: str) -> Target | None:
         return next((t for t in self.targets if t.key == key), None)
 
-    def send(self, target: Target, title: str, body: str, severity: str = "info") -> DeliveryResult:
-        """One notification to one target. Never raises; the error text is redacted."""
+    @classmethod
+    def from_settings(cls) -> Notifier:
+        from infra.settings import get_settings
+
+        settings = get_settings()
+        return cls(settings.alert_url_list, settings.alert_connect_timeout, settings.alert_read_timeout)
+
+    def _plugin(self, target: Target, key: str | None):
+        plugin = apprise.Apprise.instantiate(target.url)
+        if plugin is None:
+            return None, False
+        query = {k for k, _ in parse_qsl(urlsplit(target.url).query, keep_blank_values=True)}
+        if self.connect_timeout is not None and "cto" not in query:
+            plugin.socket_connect_timeout = float(self.connect_timeout)
+        if self.read_timeout is not None and "rto" not in query:
+            plugin.socket_read_timeout = float(self.read_timeout)
+        if key is None:
+            return plugin, True
+        if isinstance(getattr(plugin, "payload_extras", None), dict):  # json://, xml://, form://
+            plugin.payload_extras[KEY_FIELD] = key
+            plugin.headers[KEY_HEADER] = key
+            return plugin, True
+        if isinstance(getattr(plugin, "headers", None), dict) and target.url.lower().startswith("mailto"):
+            plugin.headers[EMAIL_KEY_HEADER] = key
+            return plugin, True
+        return plugin, False  # the key goes in the body
+
+    def send(self, target: Target, title: str, body: str, severity: str = "info",
+             key: str | None = None) -> DeliveryResult:
+        """One notification to one target, carrying `key`. Never raises; the error text is redacted."""
         try:
-            plugin = apprise.Apprise.instantiate(target.url)
+            plugin, key_carried = self._plugin(target, key)
             if plugin is None:
                 return DeliveryResult(target.key, target.label, False, f"not a usable apprise URL: {target.label}")
-            with apprise.LogCapture(level=logging.WARNING) as captured:
+            if key is not None and not key_carried:
+                body = f"{body}\nref: {key}"
+            with apprise.LogCapture(level=logging.DEBUG) as captured:
                 ok = bool(
                     plugin.notify(
                         body=body,
@@ -209,12 +265,19 @@ class Notifier:
             if ok:
                 log.info("alert sent to %s", target.label)
                 return DeliveryResult(target.key, target.label, True)
-            detail = " | ".join(line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines() if line)
+            lines = captured.getvalue().splitlines()
+            outcome = UNCERTAIN if any(_TIMED_OUT.search(line) for line in lines) else FAILED
+            detail = " | ".join(line.split(" - ", 2)[-1] for line in lines
+                                if " - WARNING - " in line or " - ERROR - " in line)
+            if outcome == UNCERTAIN:
+                detail = f"timed out, may have arrived (resent with the same key): {detail}"
             error = self.redact(f"delivery to {target.label} failed: {detail or 'no detail'}")[:500]
         except Exception as exc:  # noqa: BLE001 - a broken target must not break the flow
+            outcome = UNCERTAIN if isinstance(exc, TimeoutError) else FAILED
             error = self.redact(f"delivery to {target.label} failed: {exc.__class__.__name__}: {exc}")[:500]
         log.warning("%s", error)
-        return DeliveryResult(target.key, target.label, False, error)
+        return DeliveryResult(target.key, target.label, False, error, outcome)
 
-    def send_all(self, title: str, body: str, severity: str, kind: str = "alert") -> list[DeliveryResult]:
-        return [self.send(t, title, body, severity) for t in self.targets_for(severity, kind)]
+    def send_all(self, title: str, body: str, severity: str, kind: str = "alert",
+                 key: str | None = None) -> list[DeliveryResult]:
+        return [self.send(t, title, body, severity, key) for t in self.targets_for(severity, kind)]

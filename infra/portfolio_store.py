@@ -381,41 +381,47 @@ def deliveries(engine: Engine, alert_ids: Sequence[int] | None = None) -> list[A
         return list(session.scalars(stmt))
 
 
-def release_stale_claims(engine: Engine) -> int:
-    """Claims left 'sending' by a run that died mid-send: we cannot know if they arrived. At most once
-    means they are not sent again; they become 'uncertain' (visible in `quantops alerts list`)."""
-    with engine.begin() as conn:
-        return conn.execute(
-            update(AlertDeliveryRow).where(AlertDeliveryRow.status == "sending")
-            .values(status="uncertain", last_error="run ended during the send; not resent (at most once)",
-                    updated_at=_now())
-        ).rowcount
+# Delivery of one alert to one target, at least once (README, Alerts): a claim is 'sending' under a lease;
+# the send ends 'sent' (acknowledged), 'failed' (did not arrive) or 'uncertain' (timed out, may have
+# arrived); failed and uncertain are claimed again by a later run and resent under the same idempotency
+# key, as is a 'sending' claim whose lease ran out (its run died mid-send). Only 'sent' counts as sent.
+RETRYABLE = ("failed", "uncertain")
 
 
-def claim_delivery(engine: Engine, alert_id: int, target_key: str, target_label: str, max_attempts: int) -> bool:
-    """Atomically mark (alert, target) as being sent; False if it was sent, is uncertain or gave up."""
+def claim_delivery(engine: Engine, alert_id: int, target_key: str, target_label: str, max_attempts: int,
+                   lease_seconds: float = 300.0) -> bool:
+    """Atomically mark (alert, target) as being sent; False if it was sent, gave up, or another run's
+    claim is still within its lease."""
+    now = _now()
     with engine.begin() as conn:
         ins = _insert(conn)(AlertDeliveryRow).values(
             alert_id=alert_id, target_key=target_key, target=target_label, status="sending", attempts=1,
-            updated_at=_now(),
+            updated_at=now,
         ).on_conflict_do_nothing(index_elements=["alert_id", "target_key"]).returning(AlertDeliveryRow.id)
         if conn.execute(ins).scalar() is not None:
             return True
+        expired = now - dt.timedelta(seconds=lease_seconds)
         claimed = conn.execute(
             update(AlertDeliveryRow)
             .where(AlertDeliveryRow.alert_id == alert_id, AlertDeliveryRow.target_key == target_key,
-                   AlertDeliveryRow.status == "failed", AlertDeliveryRow.attempts < max_attempts)
-            .values(status="sending", attempts=AlertDeliveryRow.attempts + 1, updated_at=_now())
+                   or_(AlertDeliveryRow.status.in_(RETRYABLE),
+                       (AlertDeliveryRow.status == "sending") & (AlertDeliveryRow.updated_at < expired)),
+                   AlertDeliveryRow.attempts < max_attempts)
+            .values(status="sending", attempts=AlertDeliveryRow.attempts + 1, updated_at=now)
         ).rowcount
         return claimed == 1
 
 
-def finish_delivery(engine: Engine, alert_id: int, target_key: str, ok: bool, error: str | None,
+def finish_delivery(engine: Engine, alert_id: int, target_key: str, outcome: str | bool, error: str | None,
                     max_attempts: int) -> None:
+    """Record a send's outcome: sent | failed | uncertain (True/False mean sent/failed)."""
+    if isinstance(outcome, bool):
+        outcome = "sent" if outcome else "failed"
     with engine.begin() as conn:
         row = conn.execute(select(AlertDeliveryRow.attempts).where(
             AlertDeliveryRow.alert_id == alert_id, AlertDeliveryRow.target_key == target_key)).one()
-        status = "sent" if ok else ("gave_up" if row.attempts >= max_attempts else "failed")
+        ok = outcome == "sent"
+        status = outcome if ok or row.attempts < max_attempts else "gave_up"
         conn.execute(
             update(AlertDeliveryRow)
             .where(AlertDeliveryRow.alert_id == alert_id, AlertDeliveryRow.target_key == target_key)
@@ -424,25 +430,37 @@ def finish_delivery(engine: Engine, alert_id: int, target_key: str, ok: bool, er
         )
 
 
+def _alert_status(wanted: Sequence[Any]) -> tuple[str, str | None]:
+    """An alert's status from its deliveries: sent only when every target acknowledged."""
+    if all(r is not None and r.status == "sent" for r in wanted):
+        return "sent", None
+    open_ = [r for r in wanted if r is None or r.status not in ("sent", "gave_up")]
+    if not open_:
+        return "gave_up", next((r.last_error for r in wanted if r.status == "gave_up"), None)
+    failed = [r for r in open_ if r is not None and r.status == "failed"]
+    if failed:
+        return "failed", failed[0].last_error
+    if any(r is None for r in open_):
+        return "pending", None
+    uncertain = [r for r in open_ if r.status == "uncertain"]
+    if uncertain:
+        return "uncertain", uncertain[0].last_error
+    return "uncertain", "being sent, or its run died mid-send (retried when the lease ends)"
+
+
 def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str], any_targets: bool = True) -> str:
-    """Alert status from its deliveries to the targets that want it: sent when all are done.
+    """Alert status from its deliveries to the targets that want it: sent when all acknowledged.
 
     With no target configured at all the run says so once, loudly; each alert is only `no_target`."""
     with engine.begin() as conn:
         rows = conn.execute(select(AlertDeliveryRow.target_key, AlertDeliveryRow.status, AlertDeliveryRow.last_error)
                             .where(AlertDeliveryRow.alert_id == alert_id)).all()
         by_target = {r.target_key: r for r in rows}
-        wanted = [by_target.get(k) for k in target_keys]
         if not target_keys:
             status = "no_target"
             error = "no alert target wants this severity (QUANTOPS_ALERT_URLS)" if any_targets else None
-        elif all(r is not None and r.status in ("sent", "uncertain") for r in wanted):
-            status, error = "sent", None
-        elif all(r is not None and r.status in ("sent", "uncertain", "gave_up") for r in wanted):
-            status, error = "gave_up", next((r.last_error for r in wanted if r.status == "gave_up"), None)
         else:
-            status = "failed"
-            error = next((r.last_error for r in wanted if r is not None and r.status == "failed"), None)
+            status, error = _alert_status([by_target.get(k) for k in target_keys])
         conn.execute(
             update(AlertRow).where(AlertRow.id == alert_id)
             .values(status=status, last_error=error, attempts=AlertRow.attempts + 1,
@@ -452,6 +470,6 @@ def settle_alert(engine: Engine, alert_id: int, target_keys: Sequence[str], any_
 
 
 def alerts_to_send(engine: Engine, keys: Sequence[str] | None = None) -> list[StoredAlert]:
-    """Alerts not fully delivered yet (pending, or failed on some target), oldest first."""
-    return list_alerts(engine, statuses=("pending", "failed"), keys=keys)
+    """Alerts not acknowledged by every target yet (pending, failed or uncertain somewhere), oldest first."""
+    return list_alerts(engine, statuses=("pending", "failed", "uncertain"), keys=keys)
 

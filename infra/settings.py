@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     data_source: str = "sample"
     alert_urls: SecretStr = SecretStr("")
+    # alert delivery (infra/notifications.py): a send slower than this is 'uncertain' and resent (same key);
+    # a claim left 'sending' longer than the lease (a run died mid-send) is taken over by a later run
+    alert_connect_timeout: float = Field(default=5.0, gt=0)
+    alert_read_timeout: float = Field(default=10.0, gt=0)
+    alert_lease_seconds: float = Field(default=300.0, gt=0)
     config_dir: Path = CONFIG_DIR
     # where parallel work (walk-forward folds, grids) runs: threads | processes | dask (see tasks/runners.py)
     task_runner: str = "threads"

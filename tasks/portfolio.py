@@ -28,7 +28,7 @@ from infra import portfolio_store as store
 from infra.db.engine import app_engine, transaction
 from infra.db.models.market import DailyBar, OptionQuote
 from infra.market_store import load_dividend_yield
-from infra.notifications import Notifier
+from infra.notifications import Notifier, idempotency_key
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
 from tasks.retry import TRANSIENT
@@ -248,19 +248,21 @@ def store_alerts(alerts: list[Alert]) -> list[str]:
 
 
 def deliver(engine, notifier: Notifier, keys: list[str] | None = None) -> dict:
-    """Send every alert not yet delivered to every target that wants it, each (alert, target) at most once."""
-    uncertain = store.release_stale_claims(engine)
-    counts = {"sent": 0, "failed": 0, "alerts": 0, "uncertain": uncertain}
+    """Send every alert not yet acknowledged to every target that wants it: at least once, each send
+    carrying the alert's idempotency key (a resend after a timeout or a crash carries the same one)."""
+    lease = get_settings().alert_lease_seconds
+    counts = {"sent": 0, "failed": 0, "alerts": 0, "uncertain": 0}
     pending = store.alerts_to_send(engine, keys)
     pending.sort(key=lambda a: (-severity_rank(a.severity), a.id))
     for alert in pending:
         targets = notifier.targets_for(alert.severity, alert.kind)
         for target in targets:
-            if not store.claim_delivery(engine, alert.id, target.key, target.label, MAX_DELIVERY_ATTEMPTS):
+            if not store.claim_delivery(engine, alert.id, target.key, target.label, MAX_DELIVERY_ATTEMPTS, lease):
                 continue
-            result = notifier.send(target, alert.title, alert.message, alert.severity)
-            store.finish_delivery(engine, alert.id, target.key, result.ok, result.error, MAX_DELIVERY_ATTEMPTS)
-            counts["sent" if result.ok else "failed"] += 1
+            result = notifier.send(target, alert.title, alert.message, alert.severity,
+                                   key=idempotency_key(alert.dedup_key))
+            store.finish_delivery(engine, alert.id, target.key, result.outcome, result.error, MAX_DELIVERY_ATTEMPTS)
+            counts[result.outcome] += 1
         store.settle_alert(engine, alert.id, [t.key for t in targets], any_targets=bool(notifier.targets))
         counts["alerts"] += 1
     return counts
@@ -275,15 +277,17 @@ NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: QUANTOPS_ALERT_URLS is empty; alerts
 def send_pending_alerts() -> dict:
     """Send what is stored and not yet delivered (today's and any left by an earlier run). Never raises
     for a target that is down: the failure is recorded and retried on the next run."""
-    notifier = Notifier(get_settings().alert_url_list)
+    notifier = Notifier.from_settings()
     counts = deliver(app_engine(), notifier)
     logger = get_run_logger()
     if not notifier.targets:
         logger.warning(NO_TARGETS.format(n=counts["alerts"]))  # once a run, not once an alert
         return counts
-    logger.info("alerts: %d delivery(ies) sent, %d failed (to retry next run)", counts["sent"], counts["failed"])
-    if counts["failed"]:
-        logger.warning("%d alert delivery(ies) failed; see `quantops alerts list`", counts["failed"])
+    logger.info("alerts: %d delivery(ies) sent, %d failed, %d uncertain (both resent next run)", counts["sent"],
+                counts["failed"], counts["uncertain"])
+    if counts["failed"] or counts["uncertain"]:
+        logger.warning("%d alert delivery(ies) failed, %d timed out (may have arrived); see `quantops alerts list`",
+                       counts["failed"], counts["uncertain"])
     return counts
 
 
@@ -320,7 +324,7 @@ def send_daily_summary(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts
     summary = summary_alert(as_of, marks, nav, alerts)
     with transaction(engine) as session:
         store.store_alerts(session, [summary])
-    counts = deliver(engine, Notifier(get_settings().alert_url_list), keys=[summary.dedup_key])
+    counts = deliver(engine, Notifier.from_settings(), keys=[summary.dedup_key])
     get_run_logger().info("daily summary %s: %d sent, %d failed", as_of, counts["sent"], counts["failed"])
     return counts
 

@@ -19,12 +19,18 @@ def free_port() -> int:
 
 
 class JsonReceiver:
-    """A real http.server in a thread that records every JSON body apprise's json:// posts to it."""
+    """A real http.server in a thread that records every JSON body apprise's json:// posts to it.
 
-    def __init__(self, status: int = 200, port: int = 0):
+    `delay` seconds pass between reading a request and answering it (a slow receiver); `hang` holds
+    every answer until the receiver is closed. `got_request` is set when a request has been read."""
+
+    def __init__(self, status: int = 200, port: int = 0, delay: float = 0.0, hang: bool = False):
         self.received: list[dict] = []
         self.paths: list[str] = []
-        self.status = status
+        self.headers: list[dict] = []
+        self.status, self.delay, self.hang = status, delay, hang
+        self.got_request = threading.Event()
+        self._closing = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,9 +38,18 @@ class JsonReceiver:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 receiver.paths.append(self.path)
+                receiver.headers.append(dict(self.headers))
                 receiver.received.append(json.loads(body))
-                self.send_response(receiver.status)
-                self.end_headers()
+                receiver.got_request.set()
+                if receiver.hang:
+                    receiver._closing.wait()
+                elif receiver.delay:
+                    receiver._closing.wait(receiver.delay)
+                try:
+                    self.send_response(receiver.status)
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender gave up waiting
 
             def log_message(self, *args):
                 pass
@@ -51,6 +66,7 @@ class JsonReceiver:
         return self
 
     def __exit__(self, *exc):
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -34,6 +34,16 @@ def test_mailto_delivers_to_local_smtp_with_login_and_never_logs_the_password(ca
     assert "pa55-w0rd-XYZ" not in res.target
 
 
+def test_every_send_carries_the_idempotency_key_json_as_field_and_header_email_as_header():
+    with JsonReceiver() as rx, SmtpReceiver() as smtp:
+        n = Notifier([rx.url(), smtp.url()])
+        results = n.send_all("Loss limit hit", "body", "critical", key="qo-abc123")
+    assert [r.outcome for r in results] == ["sent", "sent"]
+    assert rx.received[0]["idempotency_key"] == "qo-abc123"
+    assert rx.headers[0]["Idempotency-Key"] == "qo-abc123"
+    assert smtp.messages[0]["message"]["X-Idempotency-Key"] == "qo-abc123"
+
+
 def test_unreachable_target_returns_a_redacted_failure_and_does_not_raise(caplog):
     caplog.set_level(logging.DEBUG)
     port = free_port()  # nothing listens here

@@ -115,11 +115,18 @@ def test_alert_dedup_claims_and_settlement(engine):
     assert store.settle_alert(engine, a1, ["t1"]) == "sent"
     assert not store.claim_delivery(engine, a1, "t1", "json://h", 5)  # sent: never again
     assert [a.dedup_key for a in store.alerts_to_send(engine)] == ["k2", "k3"]
-    # a run that died mid-send leaves 'sending': it becomes uncertain and is not resent
+    # a run that died mid-send leaves 'sending': within the lease nobody else sends; after it, a later run
+    # takes it over. Neither counts as sent; an uncertain (timed-out) send is claimed again too.
     a2 = pending[1].id
+    assert store.claim_delivery(engine, a2, "t1", "json://h", 5, lease_seconds=600)
+    assert not store.claim_delivery(engine, a2, "t1", "json://h", 5, lease_seconds=600)
+    assert store.settle_alert(engine, a2, ["t1"]) == "uncertain"
+    assert store.claim_delivery(engine, a2, "t1", "json://h", 5, lease_seconds=0)
+    store.finish_delivery(engine, a2, "t1", "uncertain", "timed out", 5)
+    assert store.settle_alert(engine, a2, ["t1"]) == "uncertain"
+    assert [a.dedup_key for a in store.alerts_to_send(engine)] == ["k2", "k3"]
     assert store.claim_delivery(engine, a2, "t1", "json://h", 5)
-    assert store.release_stale_claims(engine) == 1
-    assert not store.claim_delivery(engine, a2, "t1", "json://h", 5)
+    store.finish_delivery(engine, a2, "t1", "sent", None, 5)
     assert store.settle_alert(engine, a2, ["t1"]) == "sent"
     (d,) = [d for d in store.deliveries(engine, [a2])]
-    assert d.status == "uncertain"
+    assert d.status == "sent" and d.attempts == 3
