@@ -8,8 +8,7 @@ from prefect.artifacts import create_table_artifact
 
 from domain.calendar import sessions_between
 from domain.errors import InputError
-from infra.db.engine import app_engine
-from infra.run_log import completed_days
+from tasks.run_log import completed_days
 from flows.daily import daily
 from flows.progress import report_progress
 from flows.run_names import backfill_name
@@ -36,7 +35,7 @@ def backfill(start: dt.date, end: dt.date, resume: bool = True) -> dict:
     if end < start:
         raise InputError(f"backfill: end {end} is before start {start}")
     days = sessions_between(start, end)
-    done = completed_days(app_engine(), "daily", start, end) if resume else set()
+    done = completed_days("daily", start, end) if resume else set()
     ran, skipped, table = [], [], []
     for day in days:
         if day in done:

@@ -9,8 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from domain.calendar import is_session, last_completed_session
 from domain.risk.book_alerts import book_alerts
-from infra.db.engine import app_engine
-from infra.run_log import record_run
+from tasks.run_log import record_run
 from flows.market_data import market_data
 from infra.strategy_registry import enabled_strategies, strategy_entry
 from tasks.research import load_strategy
@@ -49,7 +48,7 @@ def daily(as_of: dt.date | None = None) -> dict:
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
 
-    record_run(app_engine(), "daily", day, "completed")
+    record_run("daily", day, "completed")
     create_markdown_artifact(key=artifact_key("daily-summary", day), markdown=_markdown(summary),
                              description=f"daily {day}")
     return summary

@@ -75,10 +75,31 @@ def _notify(flow, flow_run, state) -> None:
         deliver(engine, notifier, keys=[alert.dedup_key])
     except Exception as exc:  # noqa: BLE001 - the database may be what failed: send directly
         log.warning("failure alert not stored (%s); sending it directly", exc.__class__.__name__)
-        for result in notifier.send_all(alert.title, alert.message, alert.severity, alert.kind,
-                                          key=idempotency_key(alert.dedup_key)):
-            if not result.ok:
-                log.error("%s", result.error)
+        _send_directly(notifier, alert)
+
+
+def _send_directly(notifier: Notifier, alert: Alert) -> None:
+    for result in notifier.send_all(alert.title, alert.message, alert.severity, alert.kind,
+                                    key=idempotency_key(alert.dedup_key)):
+        if not result.ok:
+            log.error("%s", result.error)
+
+
+def alert_database_down(flow_name: str, as_of: dt.date, exc: BaseException) -> None:
+    """A run that could not start because the database is unreachable (the migration before it failed):
+    there is no flow run and no database, so the critical alert goes straight to the targets."""
+    try:
+        detail = redact_text(f"{exc.__class__.__name__}: {exc}", _secrets())[:1000]
+        now = dt.datetime.now(dt.UTC)
+        alert = Alert(
+            as_of=as_of, kind="database_unreachable", severity="critical",
+            dedup_key=f"database-unreachable:{flow_name}:{as_of.isoformat()}:{now:%Y%m%dT%H%M%S}",
+            title=f"quantops: {flow_name} {as_of} did not start: database unreachable: {_reason(detail)}",
+            message=f"The {flow_name} run for {as_of} could not reach the application database "
+                    f"(after retries): {detail}", numbers={})
+        _send_directly(Notifier.from_settings(), alert)
+    except Exception as err:  # noqa: BLE001 - the caller raises the original error
+        log.error("could not send the database-unreachable alert: %s", err.__class__.__name__)
 
 
 def alert_on_failure(flow, flow_run, state) -> None:

@@ -26,6 +26,7 @@ from infra.book_store import book_days, load_book, orders_on
 from infra.research_store import load_targets
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
+from tasks.retry import TRANSIENT
 
 NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: alerts are stored but reach no one. Set QUANTOPS_ALERT_URLS "
               "(see the README, Alerts).")
@@ -132,7 +133,7 @@ def gather(as_of: dt.date, strategies: list[str]) -> DailyReport:
                                    "made at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
 
 
-@task(name="write-daily-report", cache_policy=NO_CACHE)
+@task(name="write-daily-report", cache_policy=NO_CACHE, **TRANSIENT)
 def write_daily_report(as_of: dt.date, strategies: list[str]) -> str:
     """Write the day's HTML report and link it from the artifact `daily-report-<session>`; returns the path."""
     path = report_path(as_of)

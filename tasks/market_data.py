@@ -86,7 +86,7 @@ def fetch_market_history(kind: str, name: str, start: dt.date, end: dt.date) -> 
     return with_adjusted(files)
 
 
-@task(name="validate-market-data", cache_policy=NO_CACHE)
+@task(name="validate-market-data", cache_policy=NO_CACHE, **TRANSIENT)
 def validate_market_data(files: list[SourceFile], today: dt.date) -> None:
     """Every batch passes its pandera model, or the whole batch is refused with the rows and rules named."""
     problems = []

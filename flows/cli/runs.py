@@ -26,6 +26,21 @@ def upgrade(url: str) -> str:
     return migrate(url)
 
 
+def upgrade_before_run(url: str, flow_name: str, as_of: dt.date | None) -> str:
+    """The migration before a run, retried like a database task; if the database stays unreachable there
+    is no flow run to fail, so the critical alert is sent from here, straight to the targets."""
+    from tasks.retry import is_transient, retry_transient
+
+    try:
+        return retry_transient(lambda: upgrade(url))
+    except Exception as exc:
+        if is_transient(exc):
+            from flows.hooks import alert_database_down
+
+            alert_database_down(flow_name, as_of or dt.date.today(), exc)
+        raise
+
+
 def run_flow(flow_fn, label: str, **parameters):
     """Run a flow; a run that fails is one line and exit code 5 (RunFailed), not a traceback.
 
@@ -63,8 +78,8 @@ def daily_command(date: str | None = typer.Option(None, "--date", help="Session 
     """Run the daily flow for one date."""
     from flows.daily import daily
 
-    upgrade(get_settings().resolved_database_url)
     day = parse_date(date, "--date")
+    upgrade_before_run(get_settings().resolved_database_url, "daily", day)
     result = run_flow(daily, f"daily {day or 'last session'}", as_of=day)
     console.print(f"daily {result['as_of']}: {result['status']}", highlight=False)
 
@@ -78,7 +93,7 @@ def backfill_command(
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:
         raise typer.BadParameter(f"{end} is before {start}", param_hint="--end")
-    upgrade(get_settings().resolved_database_url)
+    upgrade_before_run(get_settings().resolved_database_url, "backfill", first)
     result = run_backfill(first, last, resume)
     console.print(f"backfill {first}..{last}: {result['sessions']} session(s), {result['ran']} run, "
                   f"{result['skipped']} already done", highlight=False)
