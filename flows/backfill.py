@@ -10,6 +10,7 @@ from domain.calendar import sessions_between
 from domain.errors import InputError
 from tasks.run_log import completed_days
 from flows.daily import daily
+from flows.hooks import FAILURE_HOOKS
 from flows.progress import report_progress
 from flows.run_names import backfill_name
 
@@ -27,7 +28,7 @@ def _coerce(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-@flow(name="backfill", flow_run_name=backfill_name, log_prints=True)
+@flow(name="backfill", flow_run_name=backfill_name, log_prints=True, **FAILURE_HOOKS)
 def backfill(start: dt.date, end: dt.date, resume: bool = True) -> dict:
     """Run `daily` for each session in [start, end]; with `resume`, days already completed are skipped."""
     logger = get_run_logger()

@@ -65,4 +65,10 @@ def _research_deployments() -> list:
 def serve_all() -> None:
     from prefect import serve
 
+    from flows.automations import ensure_automations
+    from infra.settings import get_settings
+
+    # monitoring that outlives this process: failed/crashed runs, a daily run not done by 19:30 New York
+    for automation in ensure_automations(get_settings().alert_url_list):
+        print(f"automation {automation.name!r}: {len(automation.actions)} notification target(s)")
     serve(*build_deployments(), pause_on_shutdown=False)

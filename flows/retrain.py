@@ -13,6 +13,7 @@ from domain.calendar import first_session_after_quarter_end, is_session, previou
 from domain.promotion import PromotionGates
 from infra.strategy_config import load_strategy_config
 from flows.daily import resolve_as_of
+from flows.hooks import FAILURE_HOOKS
 from flows.run_names import retrain_name
 from flows.walk_forward import run_folds
 from tasks.research import (
@@ -33,7 +34,7 @@ def validation_window(as_of: dt.date, quarters: int) -> tuple[dt.date, dt.date]:
     return (current - quarters).start_time.date(), (current - 1).end_time.date()
 
 
-@flow(name="retrain", flow_run_name=retrain_name, task_runner=make_task_runner(), log_prints=True)
+@flow(name="retrain", flow_run_name=retrain_name, task_runner=make_task_runner(), log_prints=True, **FAILURE_HOOKS)
 def retrain(strategy: str, as_of: dt.date | None = None, seed: int = 42, only_on_quarter_start: bool = False) -> dict:
     """`only_on_quarter_start` (set by the quarterly schedule) skips every day but a quarter's first session."""
     logger = get_run_logger()

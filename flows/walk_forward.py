@@ -8,6 +8,7 @@ import datetime as dt
 from prefect import flow, get_run_logger, unmapped
 from prefect.futures import as_completed
 
+from flows.hooks import FAILURE_HOOKS
 from flows.progress import report_progress
 from flows.run_names import walk_forward_name
 from tasks.research import (
@@ -33,7 +34,8 @@ def run_folds(strategy, folds, dataset, seed: int) -> list:
     return results
 
 
-@flow(name="walk-forward", flow_run_name=walk_forward_name, task_runner=make_task_runner(), log_prints=True)
+@flow(name="walk-forward", flow_run_name=walk_forward_name, task_runner=make_task_runner(), log_prints=True,
+      **FAILURE_HOOKS)
 def walk_forward(strategy: str, start: dt.date = dt.date(2012, 1, 1), end: dt.date = dt.date(2024, 12, 31),
                  seed: int = 42) -> dict:
     """Quarterly expanding walk-forward over [start, end]; stores the run, its folds and its daily series."""
