@@ -37,6 +37,15 @@ def _flows(*names: str) -> dict:
     return {"prefect.resource.role": "flow", "prefect.resource.name": list(names)}
 
 
+def _daily_deadline(name: str, after: str, expect: str, description: str, what: str) -> dict:
+    """Each daily run (for_each: its own id) that saw `after` must see `expect` within the hour."""
+    return {"name": name, "description": description,
+            "trigger": EventTrigger(after={after}, expect={expect}, for_each={"prefect.resource.id"},
+                                    match_related=_flows("daily"), posture=Posture.Proactive, threshold=1,
+                                    within=DAILY_DEADLINE),
+            "subject": f"quantops: daily run {{{{ flow_run.name }}}} not {what} by 19:30 New York"}
+
+
 def automation_specs() -> list[dict]:
     """Name, description, trigger and message of each automation (no server needed to inspect them)."""
     return [
@@ -45,18 +54,10 @@ def automation_specs() -> list[dict]:
          "trigger": EventTrigger(expect={FAILED, CRASHED}, match_related=_flows(*QUANTOPS_FLOWS),
                                  posture=Posture.Reactive, threshold=1, within=dt.timedelta(0)),
          "subject": "quantops: {{ flow.name }} run {{ flow_run.name }} {{ flow_run.state.name }}"},
-        {"name": "quantops: daily not started",
-         "description": "A daily run still not running an hour after it went Late (19:30 New York).",
-         "trigger": EventTrigger(after={LATE}, expect={RUNNING}, for_each={"prefect.resource.id"},
-                                 match_related=_flows("daily"), posture=Posture.Proactive, threshold=1,
-                                 within=DAILY_DEADLINE),
-         "subject": "quantops: daily run {{ flow_run.name }} not started by 19:30 New York"},
-        {"name": "quantops: daily not completed by 19:30",
-         "description": "A daily run not Completed within the hour after it started (18:30 New York).",
-         "trigger": EventTrigger(after={RUNNING}, expect={COMPLETED}, for_each={"prefect.resource.id"},
-                                 match_related=_flows("daily"), posture=Posture.Proactive, threshold=1,
-                                 within=DAILY_DEADLINE),
-         "subject": "quantops: daily run {{ flow_run.name }} not completed by 19:30 New York"},
+        _daily_deadline("quantops: daily not started", LATE, RUNNING,
+                        "A daily run still not running an hour after it went Late (19:30 New York).", "started"),
+        _daily_deadline("quantops: daily not completed by 19:30", RUNNING, COMPLETED,
+                        "A daily run not Completed within the hour after it started (18:30 New York).", "completed"),
     ]
 
 
