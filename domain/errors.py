@@ -17,5 +17,9 @@ class ServiceDown(QuantopsError):
     """An outside service the command needs (database server, Prefect API, alert target) did not answer."""
 
 
+class DataMissing(QuantopsError):
+    """The data a day needs has not arrived (not bad input: re-run the day when it has)."""
+
+
 class RunFailed(QuantopsError):
     """A flow run started but did not complete; its Prefect run and the alert say why."""

@@ -45,8 +45,20 @@ def late_alert(as_of: dt.date, missing: list[str], waited_minutes: float) -> Ale
                  numbers={"missing": missing})
 
 
+def not_held(missing: list[str], bars_provider: str | None, held: set[str]) -> list[str]:
+    """What the late-data alert names: the held instruments' closes are left to the one freshness rule of
+    the marking step (domain/risk/freshness.py), which fails the day naming them; one alert per fact."""
+    held_bars = {f"{bars_provider} {name}".upper() for name in held} if bars_provider else set()
+    return [m for m in missing if m.upper() not in held_bars]
+
+
+def _held_instruments(as_of: dt.date) -> set[str]:
+    return {getattr(p, "underlying", None) or p.symbol for p in portfolio_store.open_positions_at(app_engine(), as_of)}
+
+
 def await_publication(source: MarketDataSource, as_of: dt.date, files: list[SourceFile]) -> list[SourceFile]:
-    """Poll the vendors until every series has its day or the window passes; then alert on what is missing."""
+    """Poll the vendors until every series has its day or the window passes; then alert on what is missing
+    (except held instruments' closes: without them the marking fails the day, with its own alert)."""
     window = source.config.publication
     deadline = time.monotonic() + window.wait_minutes * 60
     missing = source.missing(files, as_of)
@@ -59,6 +71,9 @@ def await_publication(source: MarketDataSource, as_of: dt.date, files: list[Sour
     if missing:
         logger.warning("market data for %s still missing after %g min: %s", as_of, window.wait_minutes,
                        ", ".join(missing))
+        bars = source.providers.get("bars")
+        missing = not_held(missing, bars.name if bars is not None else None, _held_instruments(as_of))
+    if missing:
         with transaction(app_engine()) as session:
             portfolio_store.store_alerts(session, [late_alert(as_of, missing, window.wait_minutes)])
     return files

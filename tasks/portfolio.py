@@ -11,7 +11,7 @@ import numpy as np
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.calendar import is_session, sessions_between
 from domain.errors import InputError
@@ -21,6 +21,7 @@ from domain.portfolio.positions import Position, SpreadPosition, StockPosition
 from domain.pricing.black_scholes import price as bs_price
 from domain.risk.alerts import Alert, dedup_key, severity_rank
 from domain.risk.exit_rules import exit_alerts, unmarked_alert
+from domain.risk.freshness import DataMissing, missing_message, stale_inputs
 from domain.risk.params import RiskParams
 from domain.risk.portfolio_rules import drawdown_alert, realized_vol_alert
 from domain.tlt.volatility import fit_volatility_model
@@ -34,6 +35,7 @@ from infra.tlt_exit_rule import live_risk_params
 from tasks.retry import TRANSIENT
 
 MAX_DELIVERY_ATTEMPTS = 10
+FINITE = 1e300  # above any price; inf and NaN compare outside it on SQLite and PostgreSQL
 VOL_LOOKBACK_DAYS = 730  # calendar days of closes used to calibrate the volatility model for model marks
 SUMMARY_KIND = "daily_summary"
 
@@ -70,13 +72,28 @@ class MarkResult:
 # ---------------------------------------------------------------- 1. mark to market
 
 
-def _closes(engine, symbols: set[str], as_of: dt.date) -> dict[str, float]:
+def _last_closes(engine, symbols: set[str], as_of: dt.date) -> dict[str, tuple[dt.date, float]]:
+    """Each symbol's newest close on or before as_of (with its date): what the freshness rule judges."""
     if not symbols:
         return {}
-    stmt = select(DailyBar.symbol, DailyBar.close).where(DailyBar.date == as_of, DailyBar.symbol.in_(sorted(symbols)))
+    # an infinite (or NaN) close is no price: the newest finite one is what counts
+    newest = (select(DailyBar.symbol, func.max(DailyBar.date).label("d"))
+              .where(DailyBar.date <= as_of, DailyBar.symbol.in_(sorted(symbols)),
+                     DailyBar.close < FINITE, DailyBar.close > -FINITE)
+              .group_by(DailyBar.symbol).subquery())
+    stmt = select(DailyBar.symbol, DailyBar.date, DailyBar.close).join(
+        newest, (DailyBar.symbol == newest.c.symbol) & (DailyBar.date == newest.c.d))
     with engine.connect() as conn:
-        # an infinite close is no price: the position is unmarked (and alerted), as with a missing close
-        return {s: float(c) for s, c in conn.execute(stmt) if c is not None and np.isfinite(c)}
+        return {s: (d, float(c)) for s, d, c in conn.execute(stmt)}
+
+
+def fresh_closes(engine, symbols: set[str], as_of: dt.date, grace_sessions: int) -> dict[str, float]:
+    """The close of every held symbol, or DataMissing naming each one with none recent enough."""
+    last = _last_closes(engine, symbols, as_of)
+    stale = stale_inputs({s: last[s][0] if s in last else None for s in symbols}, as_of, grace_sessions)
+    if stale:
+        raise DataMissing(missing_message(as_of, stale, grace_sessions))
+    return {s: close for s, (_, close) in last.items()}
 
 
 def _quotes(engine, underlyings: set[str], as_of: dt.date) -> dict:
@@ -117,7 +134,7 @@ def compute_marks(engine, as_of: dt.date, params: RiskParams) -> MarkResult:
     spreads = [p for p in positions if isinstance(p, SpreadPosition)]
     stocks = [p for p in positions if isinstance(p, StockPosition)]
     underlyings = {p.underlying for p in spreads}
-    closes = _closes(engine, underlyings | {p.symbol for p in stocks}, as_of)
+    closes = fresh_closes(engine, underlyings | {p.symbol for p in stocks}, as_of, params.stale_data_grace_sessions)
     quotes = _quotes(engine, underlyings, as_of)
     vols: dict[str, float | None] = {}
     # the underlying's dividend yield (TLT pays ~4%) from its stored raw/adjusted closes; 0 without a year of them
@@ -149,7 +166,8 @@ def compute_marks(engine, as_of: dt.date, params: RiskParams) -> MarkResult:
 
 @task(name="mark-to-market", cache_policy=NO_CACHE, **TRANSIENT)
 def mark_to_market(as_of: dt.date) -> MarkResult:
-    """Price every position open at as_of's close and store the day's marks (one transaction)."""
+    """Price every position open at as_of's close and store the day's marks (one transaction). A held
+    instrument without a fresh close fails the step (DataMissing, not retried): nothing is stored."""
     engine = app_engine()
     result = compute_marks(engine, as_of, risk_params())
     with transaction(engine) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,16 +20,29 @@ from infra.db.models import Base
 from infra.settings import reset_settings_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
+# The real market data (README, "Real data for the tests"): QUANTOPS_REAL_DATA, default ../shared/data/real.
+REAL_DATA = Path(os.environ.get("QUANTOPS_REAL_DATA") or REPO_ROOT.parent / "shared" / "data" / "real")
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_TEST_DB_PREFIX = "quantops_test_"
 
 
 def real_data(relative: str) -> Path:
-    """A file of ../shared/data/real; missing data fails the test rather than skipping it."""
+    """A file of the real data folder; missing data fails the test rather than skipping it."""
     path = REAL_DATA / relative
     if not path.exists():
-        pytest.fail(f"real data file missing: {path}")
+        pytest.fail(f"real data file missing: {path} (set QUANTOPS_REAL_DATA to the folder; README, "
+                    f"Real data for the tests)", pytrace=False)
     return path
+
+
+def scratch_db_prefix() -> str:
+    """Prefix of the scratch databases (QUANTOPS_TEST_DB_PREFIX), so that test runs sharing a server can
+    be told apart and cleaned up."""
+    prefix = os.environ.get("QUANTOPS_TEST_DB_PREFIX", DEFAULT_TEST_DB_PREFIX)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", prefix):
+        pytest.exit(f"QUANTOPS_TEST_DB_PREFIX {prefix!r}: lower-case letters, digits and _ (up to 41), "
+                    "not starting with a digit", returncode=2)
+    return prefix
 
 
 def _pg_admin_url() -> str:
@@ -43,7 +57,7 @@ def _libpq(url: str) -> str:
 def _scratch_pg_database() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards. Unreachable = failure, never a skip."""
     admin = _pg_admin_url()
-    name = f"quantops_test_{uuid.uuid4().hex[:10]}"
+    name = f"{scratch_db_prefix()}{uuid.uuid4().hex[:10]}"
     try:
         with psycopg.connect(_libpq(admin), autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')

@@ -33,6 +33,8 @@ class RiskParams:
     # model marks
     default_vol: float = 0.15  # when neither a quote's IV, the entry IV nor a vol estimate exists
     risk_free_rate: float = 0.04
+    # data freshness (domain/risk/freshness.py): sessions a held instrument's close may lag the marked day
+    stale_data_grace_sessions: int = 0
 
     def __post_init__(self) -> None:
         if not 0 < self.profit_target_pct <= 1:
@@ -73,3 +75,6 @@ class RiskParams:
             raise ValueError(f"risk_free_rate must be a decimal in [-0.05, 0.25] (0.04 = 4%), got {self.risk_free_rate!r}")
         if not 0 < self.default_vol <= 5:
             raise ValueError(f"default_vol must be a decimal in (0, 5] (0.15 = 15%), got {self.default_vol!r}")
+        if not 0 <= self.stale_data_grace_sessions <= 20:
+            raise ValueError(f"stale_data_grace_sessions must be a whole number of sessions in [0, 20], "
+                             f"got {self.stale_data_grace_sessions!r}")

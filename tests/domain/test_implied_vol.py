@@ -1,6 +1,5 @@
 """Implied volatility: round trips to 1e-10, statuses outside the bounds, the real SPY chain."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,11 +7,11 @@ import pytest
 
 from domain.pricing import black_scholes as bs
 import importlib
+from tests.conftest import real_data
 
 iv = importlib.import_module("domain.pricing.implied_vol")
 
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
-SPY_CHAIN = REAL / "options" / "SPY_chain_2015-01-05_ZachNJIT.csv"
+SPY_CHAIN = "options/SPY_chain_2015-01-05_ZachNJIT.csv"
 SPY_RAW_CLOSE_2015_01_05 = 201.72
 
 
@@ -49,9 +48,7 @@ def test_quotes_outside_the_bounds_get_a_status():
 
 
 def _spy_chain() -> pd.DataFrame:
-    if not SPY_CHAIN.exists():
-        pytest.fail(f"real data file missing: {SPY_CHAIN}")
-    df = pd.read_csv(SPY_CHAIN)
+    df = pd.read_csv(real_data(SPY_CHAIN))
     df.columns = [c.strip() for c in df.columns]  # the header has a leading space before each name
     df = df[df["nonstd"] == 0].copy()
     df["t"] = (pd.to_datetime(df["expiration"]) - pd.Timestamp("2015-01-05")).dt.days / 365.0

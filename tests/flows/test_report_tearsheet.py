@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,9 @@ import pytest
 
 from domain import metrics as m
 from flows.cli.research import build_report_html, fold_rows
+from tests.conftest import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "etf" / "QQQ.csv"
+REAL = REAL_DATA / "etf" / "QQQ.csv"
 
 
 def _days(start: str, end: str) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import pytest
 from prefect import flow
 from sqlalchemy import update
 
+from domain.errors import DataMissing
 from domain.portfolio.positions import StockPosition, make_credit_spread
 from domain.pricing.black_scholes import price as bs_price
 from infra import portfolio_store as store
@@ -108,13 +109,14 @@ def test_no_external_nav_means_no_nav_and_a_warning(app_env):
     assert [a.kind for a in alerts] == ["nav_missing"]
 
 
-def test_position_without_price_is_unmarked_and_alerted(app_env):
+def test_position_without_price_fails_the_marking_naming_it(app_env):
+    # issue 15 case 4: no close for a held instrument is missing data, not a quiet 'unmarked' day
     engine = get_engine(app_env)
     with transaction(engine) as s:
-        pid = store.add_spread(s, spread(88, 85))
-    marks, _, alerts = portfolio_day(D1)
-    assert marks.marks == {} and [p.id for p in marks.unmarked] == [pid]
-    assert ("unmarked", pid) in {(a.kind, a.position_id) for a in alerts}
+        store.add_spread(s, spread(88, 85))
+    with pytest.raises(DataMissing, match=r"market data missing for 2025-01-07: TLT close \(none\)"):
+        portfolio_day(D1)
+    assert store.marks_on(engine, D1) == []
 
 
 def test_an_infinite_close_in_the_database_never_becomes_an_infinite_nav(app_env):
@@ -126,11 +128,14 @@ def test_an_infinite_close_in_the_database_never_becomes_an_infinite_nav(app_env
     put_bars(engine, "AAA", {D0: 100.0, D1: 100.0, D2: 101.0})
     with engine.begin() as conn:  # as if it had got past the ingest checks (it no longer can)
         conn.execute(update(DailyBar).where(DailyBar.date == D1).values(close=math.inf, high=math.inf))
-    marks, nav, alerts = portfolio_day(D1)
-    assert [p.id for p in marks.unmarked] == [pid] and ("unmarked", pid) in {(a.kind, a.position_id) for a in alerts}
-    portfolio_day(D2)
+    # an infinite close is no price: with no fresh close the day's marking fails (case 4), nothing stored
+    with pytest.raises(DataMissing, match=r"AAA close \(last 2025-01-06\)"):
+        portfolio_day(D1)
+    assert store.marks_on(engine, D1) == []
+    marks, _, _ = portfolio_day(D2)
+    assert pid in marks.marks
     navs = [r.nav for r in store.nav_history(engine)]
-    assert len(navs) == 2 and all(math.isfinite(n) for n in navs), navs
+    assert len(navs) == 1 and all(math.isfinite(n) for n in navs), navs
 
 
 def test_model_marks_price_the_dividend_yield_of_the_stored_closes(app_env):

@@ -1,7 +1,6 @@
 """TLT's dividend yield from adjusted vs raw closes, and its use in spread pricing, selection and marks."""
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,9 @@ from domain.tlt.calibration import CalibrationResult, calibrate
 from domain.tlt.dividends import trailing_dividend_yield
 from domain.tlt.evaluation import model_candidates
 from domain.tlt.spreads import BEAR_CALL, BULL_PUT, select_spread
+from tests.conftest import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "real"
+REAL = REAL_DATA
 
 
 def _close(rel: str, column: str) -> pd.Series:

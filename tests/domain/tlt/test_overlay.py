@@ -1,7 +1,6 @@
 """TLT overlay: exits on hand-made paths, metrics, spreads, optimisation, calibration on real data."""
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,9 @@ from domain.tlt.optimize import optimize_exits
 from domain.tlt.params import TltOverlayParams
 from domain.tlt.regression import fit_tlt_regression
 from domain.tlt.spreads import BULL_PUT, CreditSpread, select_spread
+from tests.conftest import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "real"
+REAL = REAL_DATA
 
 
 def _real(rel: str) -> Path:
