@@ -8,13 +8,19 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.conftest import REAL_DATA, REPO_ROOT, _libpq, _pg_admin_url, _scratch_pg_database, scratch_db_prefix
+from tests.conftest import (
+    REAL_DATA,
+    REPO_ROOT,
+    _libpq,
+    _pg_admin_url,
+    _scratch_pg_database,
+    scratch_db_prefix,
+)
 
 DEBIAN_PYTHON = Path("/usr/bin/python3.11")
 

@@ -115,9 +115,8 @@ def check_data(engine, last: dt.date) -> list[Check]:
 
 def check_alerts(send_test: bool) -> list[Check]:
     from infra.notifications import Notifier
-    from infra.settings import get_settings
 
-    notifier = Notifier(get_settings().alert_url_list)
+    notifier = Notifier.from_settings()
     if not notifier.targets:
         return [Check("alerts", WARN, "NO ALERT TARGETS CONFIGURED: alerts are stored but reach no one "
                                       "(set QUANTOPS_ALERT_URLS)")]

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from prefect.client.orchestration import get_client
 from prefect.blocks.notifications import SlackWebhook
+from prefect.client.orchestration import get_client
 from prefect.events.schemas.automations import Posture
 
 from flows.automations import (

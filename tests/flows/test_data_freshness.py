@@ -31,7 +31,7 @@ def _count(engine, table, *where) -> int:
         return c.scalar(select(func.count()).select_from(table).where(*where))
 
 
-def test_a_held_instrument_without_todays_close_fails_the_day_until_the_data_arrives(book, short_tmp, monkeypatch):
+def test_a_held_instrument_without_todays_close_fails_the_day_until_the_data_arrives(book, short_tmp, monkeypatch):  # noqa: F811
     engine, *_ = book
     source = write_source(short_tmp / "src")
     xyz = _drop_xyz_today(source)  # the vendor has not delivered XYZ for the 13th
@@ -54,7 +54,7 @@ def test_a_held_instrument_without_todays_close_fails_the_day_until_the_data_arr
     assert _count(engine, DailyNavRow, DailyNavRow.date == AS_OF) == 1
 
 
-def test_a_grace_of_one_session_marks_with_the_previous_close(book, short_tmp, monkeypatch):
+def test_a_grace_of_one_session_marks_with_the_previous_close(book, short_tmp, monkeypatch):  # noqa: F811
     engine, *_ = book
     config = short_tmp / "config"
     shutil.copytree(CONFIG_DIR, config)
