@@ -73,9 +73,11 @@ def find_violations(kind: str, frame: pd.DataFrame, source: str | Path, today: d
 
 
 def _with_unparsed(table: pd.DataFrame, frame: pd.DataFrame) -> Violations:
-    """Add the cells the reader could not parse as numbers (infra.readers.UNPARSED), one rule per cell."""
+    """Add the cells the reader could not parse as numbers (infra.readers.UNPARSED), one rule per cell, for the
+    rows `frame` still has (a drop folder's day is a slice of a file, and pandas carries attrs to slices)."""
     extra = [(line, f"{column}: not a number ({text!r})")
-             for column, cells in frame.attrs.get(UNPARSED, {}).items() for line, text in cells.items()]
+             for column, cells in frame.attrs.get(UNPARSED, {}).items() for line, text in cells.items()
+             if line in frame.index]
     if extra:
         table = pd.concat([table, pd.DataFrame(extra, columns=["line", "rule"])], ignore_index=True)
     return Violations(table.astype({"line": "int64"}).sort_values(["line", "rule"]).reset_index(drop=True))

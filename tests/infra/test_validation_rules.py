@@ -284,3 +284,14 @@ def test_a_yield_series_name_longer_than_its_column_is_refused(tmp_path):
     path.write_text(f"observation_date,{'D' * 33}\n2024-07-01,4.6\n")
     assert rules_by_line(violations_of("yields", path)) == {
         2: {"series: longer than 32 characters (the database column's limit)"}}
+
+
+def test_an_unparseable_cell_is_reported_only_for_the_rows_validated(tmp_path):
+    """A drop folder validates one day's slice of a file: a bad cell on another day is that day's problem."""
+    from infra.validation import find_violations
+
+    path = bad_file(tmp_path, "options", {5: "2024-07-02,,93.0,call,2024-08-16,95,0.70,0.74,15.1,0.31,,,,n/a,"})
+    frame, violations = read_validated("options", path, TODAY)
+    assert rules_by_line(violations) == {5: {"volume: not a number ('n/a')"}}
+    first_day = frame[frame["quote_date"] == "2024-07-01"]
+    assert not find_violations("options", first_day, path, TODAY)
