@@ -1,8 +1,9 @@
 """Screening of candidate credit spreads on shared Monte Carlo paths (common random numbers).
 
 Candidates come from the model (strikes by target delta and width, entry at the model's implied vol)
-or from a vendor chain (strikes, bid/ask and IVs quoted). Money is per share; days are trading days;
-a chain's calendar days to expiry become trading days as round(calendar * 252 / 365).
+or from a vendor chain (strikes, bid/ask and IVs quoted). Money is per share. A candidate's
+expiration_days are calendar days to expiry; evaluated from an `entry` date, each one runs on the XNYS
+sessions to its expiry (domain/tlt/daycount.py), with its DTE threshold in calendar days.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 
 from domain.errors import InputError
 from domain.pricing.black_scholes import price as bs_price
+from domain.tlt.daycount import Schedule, schedule, schedule_days
 from domain.tlt.exits import ExitRule, apply_exits
 from domain.tlt.metrics import TradeMetrics, trade_metrics
 from domain.tlt.monte_carlo import MarketPaths
@@ -64,7 +66,7 @@ def model_candidates(spot: float, vol: float, rate: float, expiration_days: int,
 
 
 def chain_candidates(chain: pd.DataFrame, min_dte: int, max_dte: int, kinds, deltas, widths,
-                     max_short_delta: float = 0.40, days_per_year: float = TRADING_DAYS) -> list[Candidate]:
+                     max_short_delta: float = 0.40) -> list[Candidate]:
     """Candidates from a chain with columns quote_date, underlying_price, option_type (put/call),
     expiration, strike, bid, ask, implied_vol (decimal), delta. The credit is the natural one
     (short bid - long ask); for each expiry and kind the short strike nearest each target |delta|."""
@@ -84,7 +86,7 @@ def chain_candidates(chain: pd.DataFrame, min_dte: int, max_dte: int, kinds, del
         if shorts.empty:
             continue
         by_strike = otm.set_index("strike")
-        days = int(round(int(legs["calendar_days"].iloc[0]) * days_per_year / 365.0))
+        days = int(legs["calendar_days"].iloc[0])  # calendar days: evaluated on the sessions to the expiry
         chosen = {float(shorts.iloc[int(np.argmin(np.abs(shorts["delta"].abs().to_numpy() - d)))]["strike"])
                   for d in deltas}
         for short in sorted(chosen):
@@ -117,33 +119,46 @@ def atm_iv(chain: pd.DataFrame, min_dte: int, max_dte: int) -> float:
     return float(legs.loc[distance == distance.min(), "implied_vol"].mean())
 
 
+def candidate_schedule(c: Candidate, entry) -> Schedule:
+    """The sessions from `entry` to the candidate's expiry (its date when quoted, else entry + its days)."""
+    return schedule(entry, c.expiration) if c.expiration else schedule_days(entry, c.spread.expiration_days)
+
+
 def evaluate_candidates(candidates: list[Candidate], paths: MarketPaths, rate: float, rule: ExitRule,
                         iv_floor: float = 0.03, days_per_year: float = TRADING_DAYS,
-                        div_yield: float = 0.0) -> list[StrategyEvaluation]:
-    """Every candidate on the same paths (truncated to its expiry), ranked by expected return."""
+                        div_yield: float = 0.0, entry=None) -> list[StrategyEvaluation]:
+    """Every candidate on the same paths (truncated to its expiry), ranked by expected return. With `entry`
+    (a date) the paths' columns are the XNYS sessions after it and days are calendar days (module
+    docstring); without it a candidate's expiration_days count columns at `days_per_year` a year."""
     if not candidates:
         raise InputError("no candidate spreads to evaluate")
-    horizon = max(c.spread.expiration_days for c in candidates)
+    schedules = {c: candidate_schedule(c, entry) for c in candidates} if entry is not None else {}
+    horizon = max(schedules[c].n if schedules else c.spread.expiration_days for c in candidates)
     if paths.n_days < horizon:
         raise InputError(f"paths cover {paths.n_days} days, candidates need {horizon}")
     legs: dict[tuple, np.ndarray] = {}
 
-    def leg(is_call: bool, strike: float, vol: float, n: int) -> np.ndarray:
+    def leg(is_call: bool, strike: float, vol: float, n: int, t: np.ndarray) -> np.ndarray:
         # neighbouring spreads share strikes; price each leg matrix once
-        key = (is_call, strike, vol, n)
+        key = (is_call, strike, vol, n, t[0])
         if key not in legs:
-            t = (n - np.arange(n + 1)) / days_per_year
             v = np.maximum(vol + paths.vol_shift[:, : n + 1], iv_floor)
             legs[key] = bs_price(paths.price[:, : n + 1], strike, t, rate, v, is_call, div_yield)
         return legs[key]
 
     results = []
     for c in candidates:
-        s, n = c.spread, c.spread.expiration_days
+        s = c.spread
+        if schedules:
+            sch = schedules[c]
+            n, t, dte = sch.n, sch.years, sch.dte
+        else:
+            n, dte = s.expiration_days, None
+            t = (n - np.arange(n + 1)) / days_per_year
         call = not s.is_put
-        values = leg(call, s.short_strike, c.vol_short, n) - leg(call, s.long_strike, c.vol_long, n)
-        outcome = apply_exits(values, c.credit, rule)
-        results.append(StrategyEvaluation(c, trade_metrics(outcome.pnl), outcome.reason_distribution(),
-                                          outcome.avg_days_held))
+        values = leg(call, s.short_strike, c.vol_short, n, t) - leg(call, s.long_strike, c.vol_long, n, t)
+        outcome = apply_exits(values, c.credit, rule, dte)
+        held = outcome.avg_days_held if dte is None else float((dte[0] - dte[outcome.exit_day]).mean())
+        results.append(StrategyEvaluation(c, trade_metrics(outcome.pnl), outcome.reason_distribution(), held))
     results.sort(key=lambda e: -e.metrics.expected_return)
     return results

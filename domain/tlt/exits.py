@@ -3,7 +3,9 @@
 On each day k = 1..n (n = days to expiry at entry) the position is checked against:
 - profit target: credit - value_k >= profit_target_pct * credit (max profit = credit);
 - loss limit:    value_k >= loss_multiple * credit;
-- DTE threshold: n - k <= dte_threshold, i.e. closed on day n - dte_threshold (0 disables it);
+- DTE threshold: closed on the first session whose calendar days to expiry are <= dte_threshold (with
+  `dte`, the calendar days of each column, domain/tlt/daycount.py); without `dte` the columns are counted
+  as days, n - k <= dte_threshold (0 disables it);
 - otherwise it expires on day n at intrinsic value.
 The first day any rule fires is the exit day; when a price rule and the DTE close fall on the same
 day the price rule is the recorded reason (it would have been traded on first). A price rule that
@@ -68,8 +70,13 @@ def loss_days(values: np.ndarray, credit: float, loss_multiple: float) -> np.nda
     return first_day(values[:, 1:] >= loss_multiple * credit)
 
 
-def dte_day(n: int, dte_threshold: int) -> int:
-    return n + 1 if dte_threshold <= 0 else max(n - dte_threshold, 1)
+def dte_day(n: int, dte_threshold: int, dte=None) -> int:
+    if dte_threshold <= 0:
+        return n + 1
+    if dte is None:
+        return max(n - dte_threshold, 1)
+    hit = np.flatnonzero(np.asarray(dte)[1: n + 1] <= dte_threshold)
+    return int(hit[0]) + 1 if hit.size else n + 1
 
 
 def combine(values: np.ndarray, credit: float, profit_day: np.ndarray, loss_day: np.ndarray,
@@ -85,8 +92,9 @@ def combine(values: np.ndarray, credit: float, profit_day: np.ndarray, loss_day:
     return ExitOutcome(pnl, day, reason.astype(np.int8))
 
 
-def apply_exits(values: np.ndarray, credit: float, rule: ExitRule) -> ExitOutcome:
-    """`values`: (n_paths, n + 1) buy-back values with column 0 the entry day."""
+def apply_exits(values: np.ndarray, credit: float, rule: ExitRule, dte=None) -> ExitOutcome:
+    """`values`: (n_paths, n + 1) buy-back values with column 0 the entry day; `dte`: calendar days to
+    expiry of each column (see the module docstring)."""
     n = values.shape[1] - 1
     return combine(values, credit, profit_days(values, credit, rule.profit_target_pct),
-                   loss_days(values, credit, rule.loss_multiple), dte_day(n, rule.dte_threshold))
+                   loss_days(values, credit, rule.loss_multiple), dte_day(n, rule.dte_threshold, dte))

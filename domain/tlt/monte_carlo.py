@@ -75,16 +75,17 @@ def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
 
 def spread_value_matrix(spread: CreditSpread, paths: MarketPaths, rate: float, entry_vol_short: float,
                         entry_vol_long: float | None = None, iv_floor: float = 0.03,
-                        days_per_year: float = TRADING_DAYS, div_yield: float = 0.0) -> np.ndarray:
+                        days_per_year: float = TRADING_DAYS, div_yield: float = 0.0, years=None) -> np.ndarray:
     """Buy-back value of the spread on every path and day (per share); the last column is at expiry.
 
-    The spread's expiration_days must equal the paths' n_days. Each leg keeps its entry implied vol
-    plus the path's vol shift (floored at `iv_floor`)."""
-    n = spread.expiration_days
+    The paths' n_days must equal the spread's expiration_days (or len(years) - 1). Each leg keeps its
+    entry implied vol plus the path's vol shift (floored at `iv_floor`)."""
+    n = spread.expiration_days if years is None else len(years) - 1
     if paths.n_days != n:
         raise ValueError(f"paths cover {paths.n_days} days, the spread expires in {n}")
     entry_vol_long = entry_vol_short if entry_vol_long is None else entry_vol_long
-    t = (n - np.arange(n + 1)) / days_per_year
+    # `years`: time to expiry of each column (a daycount.Schedule's, calendar); else columns count as days
+    t = (n - np.arange(n + 1)) / days_per_year if years is None else np.asarray(years, dtype=float)
     vol_short = np.maximum(entry_vol_short + paths.vol_shift, iv_floor)
     vol_long = vol_short if entry_vol_long == entry_vol_short else np.maximum(entry_vol_long + paths.vol_shift,
                                                                               iv_floor)

@@ -53,7 +53,8 @@ class OptimizationResult:
 
 def optimize_exits(values: np.ndarray, credit: float, profit_targets, loss_multiples, dte_thresholds,
                    min_pop: float = 0.70, max_cvar_loss: float | None = None,
-                   ranking_metric: str = "expected_return", level: float = 0.95) -> OptimizationResult:
+                   ranking_metric: str = "expected_return", level: float = 0.95, dte=None) -> OptimizationResult:
+    """`dte`: calendar days to expiry of each column (DTE thresholds are then calendar days, and days held)."""
     if ranking_metric not in RANKING_METRICS:
         raise InputError(f"ranking metric must be one of {', '.join(RANKING_METRICS)}, got {ranking_metric!r}")
     if not (len(profit_targets) and len(loss_multiples) and len(dte_thresholds)):
@@ -69,9 +70,9 @@ def optimize_exits(values: np.ndarray, credit: float, profit_targets, loss_multi
     days = np.empty(len(grid))
     reasons = np.empty((len(grid), len(REASONS)))
     for g, (p, m, d) in enumerate(grid):
-        out = combine(values, credit, pt_day[p], loss_day[m], dte_day(n, d))
+        out = combine(values, credit, pt_day[p], loss_day[m], dte_day(n, d, dte))
         pnl[g] = out.pnl
-        days[g] = out.exit_day.mean()
+        days[g] = out.exit_day.mean() if dte is None else (dte[0] - np.asarray(dte)[out.exit_day]).mean()
         reasons[g] = np.bincount(out.reason, minlength=len(REASONS)) / out.reason.size
     pop = (pnl > 0).mean(axis=1)
     mean = pnl.mean(axis=1)

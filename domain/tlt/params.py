@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TltOverlayParams:
-    """Units: yields and rates are decimals; days are trading days (252 a year); money in dollars per share
+    """Units: yields and rates are decimals; days (expiries, DTE thresholds) are calendar days, the simulation
+    steps over XNYS sessions (trading_days_per_year a year for the yields); money in dollars per share
     unless a name says per contract (x `contract_multiplier`)."""
 
     portfolio_yield: float = 0.0475

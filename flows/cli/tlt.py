@@ -1,7 +1,8 @@
 """`quantops tlt ...`: calibrate, evaluate, market-evaluate and optimize the TLT credit-spread overlay.
 
 Defaults come from config/tlt_overlay.yaml (the design document's values); money is per share unless
-a column says per contract, days are trading days except --min-dte/--max-dte (calendar days).
+a column says per contract; days are calendar days (expiries, DTE thresholds, days held), the simulation
+steps over the XNYS sessions in between (domain/tlt/daycount.py).
 """
 
 from __future__ import annotations
@@ -193,6 +194,15 @@ def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: in
     return paths, line
 
 
+def _schedule(cal: CalibrationResult, calendar_days: int):
+    """XNYS sessions from the calibration's last date to an expiry `calendar_days` later."""
+    from domain.tlt.daycount import schedule_days
+
+    if not cal.current.date:
+        raise InputError("the calibration has no current_values.date to count days to expiry from; re-calibrate")
+    return schedule_days(cal.current.date, calendar_days)
+
+
 def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
     from domain.tlt.spreads import BEAR_CALL, BULL_PUT
 
@@ -225,12 +235,12 @@ def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: 
     console.print(table)
     best = passing[0]
     s, m, c = best.candidate.spread, best.metrics, best.candidate
-    console.print(f"\nTop strategy details: {s.label} {c.expiration or f'{s.expiration_days} trading days'}")
+    console.print(f"\nTop strategy details: {s.label} {c.expiration or f'{s.expiration_days} calendar days'}")
     console.print(f"  Initial credit:   {_money(c.credit)}  (per share; x{p.contract_multiplier} per contract)")
     console.print(f"  Max profit:       {_money(s.max_profit(c.credit))}")
     console.print(f"  Max loss:         {_money(s.max_loss(c.credit))}")
     console.print(f"  Breakeven:        {s.breakeven(c.credit):.2f}")
-    console.print(f"  Avg days held:    {best.avg_days_held:.1f}")
+    console.print(f"  Avg days held:    {best.avg_days_held:.1f} calendar days")
     console.print(f"  Profit factor {m.profit_factor:.2f}, win/loss {m.win_loss_ratio:.2f}, Sortino {m.sortino:.2f}")
     contracts = _sizing(m, s.max_loss(c.credit), p, open_cvar)
     _reasons(best.exit_reasons)
@@ -287,11 +297,11 @@ def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: i
 def evaluate_cmd(
     calibration: Path = typer.Option(..., "--calibration", "-c", help="calibration_results.json"),
     n_paths: int = typer.Option(None, "--n-paths", help="Default 10000."),
-    expiration: int = typer.Option(None, "--expiration", help="Trading days to expiry, default 45."),
+    expiration: int = typer.Option(None, "--expiration", help="Calendar days to expiry, default 45."),
     min_pop: float = typer.Option(None, "--min-pop", help="Default 0.70."),
     profit_target: float = typer.Option(None, "--profit-target", help="Fraction of max profit, default 0.50."),
     loss_multiple: float = typer.Option(None, "--loss-multiple", help="x credit, default 2.0."),
-    dte_close: int = typer.Option(None, "--dte-close", help="Default 7."),
+    dte_close: int = typer.Option(None, "--dte-close", help="Calendar days to expiry, default 7."),
     put_only: bool = typer.Option(False, "--put-only"),
     call_only: bool = typer.Option(False, "--call-only"),
     variance_premium: float = typer.Option(None, "--variance-premium", help="Entry IV minus the paths' "
@@ -303,6 +313,7 @@ def evaluate_cmd(
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank bull put / bear call spreads on simulated paths with the model's implied volatility."""
+    from domain.tlt.daycount import CALENDAR_DAYS
     from domain.tlt.evaluation import evaluate_candidates, model_candidates
 
     p = _params(variance_premium)
@@ -316,16 +327,17 @@ def evaluate_cmd(
     cal = _load_calibration(calibration)
     cur = cal.current
     entry_iv = max(cal.volatility.base_iv, p.iv_floor)
-    candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, expiration,
+    sch = _schedule(cal, expiration)
+    candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, int(sch.dte[0]),
                                   _kinds(put_only, call_only), p.candidate_deltas, p.candidate_widths,
-                                  p.strike_step, p.trading_days_per_year, cal.div_yield)
-    paths, paths_line = _paths(cal, p, n_paths, expiration, seed, entry_iv)
+                                  p.strike_step, CALENDAR_DAYS, cal.div_yield)
+    paths, paths_line = _paths(cal, p, n_paths, sch.n, seed, entry_iv)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
-                                      p.trading_days_per_year, cal.div_yield)
+                                      div_yield=cal.div_yield, entry=sch.sessions[0])
     console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, q {cal.div_yield:.2%}, "
-                  f"{n_paths} paths, "
-                  f"{expiration} days, exits: {rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
-                  f"{rule.dte_threshold} DTE")
+                  f"{n_paths} paths, expiry {sch.expiry} ({sch.dte[0]} calendar days, {sch.n} sessions), exits: "
+                  f"{rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / {rule.dte_threshold} "
+                  "calendar days to expiry")
     console.print(paths_line)
     _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output,
             _open_cvar(open_cvar))
@@ -354,7 +366,7 @@ def market_evaluate_cmd(
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
-    from domain.tlt.evaluation import atm_iv, chain_candidates, evaluate_candidates
+    from domain.tlt.evaluation import atm_iv, candidate_schedule, chain_candidates, evaluate_candidates
 
     p = _params(variance_premium)
     n_paths = n_paths or p.n_paths
@@ -387,19 +399,20 @@ def market_evaluate_cmd(
     if chain["quote_date"].nunique() > 1:
         raise InputError(f"{source}: holds several quote dates; give one snapshot")
     candidates = chain_candidates(chain, min_dte, max_dte, _kinds(put_only, call_only), p.candidate_deltas,
-                                  p.candidate_widths, p.max_short_delta, p.trading_days_per_year)
+                                  p.candidate_widths, p.max_short_delta)
     if not candidates:
         raise InputError(f"{source}: no usable spreads (OTM strikes with bids, |delta| <= {p.max_short_delta}, "
                          f"widths {', '.join(f'{w:g}' for w in p.candidate_widths)}) between {min_dte} and "
                          f"{max_dte} days to expiry")
     spot = float(chain["underlying_price"].iloc[0])
-    horizon = max(c.spread.expiration_days for c in candidates)
+    quote_date = chain["quote_date"].max().date()
+    horizon = max(candidate_schedule(c, quote_date).n for c in candidates)  # XNYS sessions to the last expiry
     # the quotes' at-the-money IV is the entry IV the paths answer to
     paths, paths_line = _paths(cal, p, n_paths, horizon, seed, atm_iv(chain, min_dte, max_dte), spot=spot)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
-                                      p.trading_days_per_year, cal.div_yield)
+                                      div_yield=cal.div_yield, entry=quote_date)
     console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
-                  f"{n_paths} paths")
+                  f"{n_paths} paths, exits at {rule.dte_threshold} calendar days to expiry")
     console.print(paths_line)
     _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
             _open_cvar(open_cvar))
@@ -411,7 +424,7 @@ def optimize_cmd(
     delta: float = typer.Option(..., "--delta", help="Target |delta| of the short leg, e.g. 0.20."),
     width: float = typer.Option(..., "--width", help="Spread width in dollars, e.g. 3."),
     spread_type: str = typer.Option(..., "--spread-type", help="put (bull put) or call (bear call)."),
-    expiration: int = typer.Option(None, "--expiration", help="Trading days, default 45."),
+    expiration: int = typer.Option(None, "--expiration", help="Calendar days to expiry, default 45."),
     profit_targets: str = typer.Option(None, "--profit-targets", help="Default 0.30,0.40,0.50,0.60,0.70."),
     loss_multiples: str = typer.Option(None, "--loss-multiples", help="Default 1.5,2.0,2.5,3.0."),
     dte_thresholds: str = typer.Option(None, "--dte-thresholds", help="Default 3,5,7,10,14."),
@@ -431,6 +444,7 @@ def optimize_cmd(
                                "checks apply (QUANTOPS_HOME/tlt_exit_rule.json)."),
 ) -> None:
     """Grid-search exit rules (profit target x loss multiple x DTE) for one spread under POP/CVaR limits."""
+    from domain.tlt.daycount import CALENDAR_DAYS
     from domain.tlt.monte_carlo import spread_value_matrix
     from domain.tlt.optimize import RANKING_METRICS, optimize_exits
     from domain.tlt.spreads import select_spread, spread_kind
@@ -451,20 +465,22 @@ def optimize_cmd(
     cal = _load_calibration(calibration)
     cur = cal.current
     iv = max(cal.volatility.base_iv, p.iv_floor)
-    spread = select_spread(spread_kind(spread_type), cur.tlt_price, expiration, rate, iv, delta, width,
-                           p.strike_step, p.trading_days_per_year, cal.div_yield)
-    paths, paths_line = _paths(cal, p, n_paths, expiration, seed, iv)
+    sch = _schedule(cal, expiration)
+    spread = select_spread(spread_kind(spread_type), cur.tlt_price, int(sch.dte[0]), rate, iv, delta, width,
+                           p.strike_step, CALENDAR_DAYS, cal.div_yield)
+    paths, paths_line = _paths(cal, p, n_paths, sch.n, seed, iv)
     started = time.perf_counter()
-    values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor,
-                                 days_per_year=p.trading_days_per_year, div_yield=cal.div_yield)
+    values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor, div_yield=cal.div_yield,
+                                 years=sch.years)
     credit = float(values[0, 0])
     if not credit > 0:
         raise InputError(f"{spread.label}: no credit at the model price; choose a larger --delta")
     max_cvar = None if risk_budget is None else risk_budget * cur.tlt_price
-    result = optimize_exits(values, credit, pts, lms, dtes, min_pop, max_cvar, ranking_metric)
+    result = optimize_exits(values, credit, pts, lms, dtes, min_pop, max_cvar, ranking_metric, dte=sch.dte)
     elapsed = time.perf_counter() - started
 
-    console.print(f"Spread: {spread.label} ({expiration} days), TLT {cur.tlt_price:.2f}, IV {iv:.1%}, "
+    console.print(f"Spread: {spread.label} expiring {sch.expiry} ({sch.dte[0]} calendar days, {sch.n} sessions), "
+                  f"TLT {cur.tlt_price:.2f}, IV {iv:.1%}, "
                   f"q {cal.div_yield:.2%}")
     console.print(paths_line)
     console.print(f"Initial credit: {_money(credit)}")
@@ -479,7 +495,7 @@ def optimize_cmd(
                       "choose a smaller --delta / different --width.")
     else:
         console.print(f"\nBest parameters: profit target {best.profit_target_pct:.0%}, loss multiple "
-                      f"{best.loss_multiple:g}x, DTE threshold {best.dte_threshold} days")
+                      f"{best.loss_multiple:g}x, DTE threshold {best.dte_threshold} calendar days")
         console.print(f"  Expected return {_money(best.expected_return)}, POP {best.pop:.1%}, CVaR95 "
                       f"{_money(best.cvar_95)}, risk-adj {best.risk_adjusted_return:.2f}, avg days held "
                       f"{best.avg_days_held:.1f}")
