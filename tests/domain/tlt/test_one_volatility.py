@@ -2,7 +2,6 @@
 stated variance premium) and drift at r - q, so a spread held to expiry has no edge the model did not put in."""
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,8 +10,9 @@ import pytest
 from domain.tlt.calibration import calibrate
 from domain.tlt.monte_carlo import realized_vol, simulate_market, spread_value_matrix
 from domain.tlt.spreads import select_spread
+from tests.conftest import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "real"
+REAL = REAL_DATA
 RATE, DAYS = 0.05, 45
 
 

@@ -1,6 +1,7 @@
 """TLT overlay: exits on hand-made paths, metrics, spreads, optimisation, calibration on real data."""
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
