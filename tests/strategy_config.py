@@ -49,3 +49,44 @@ def small_vol_regime_config(target: Path, **promotion) -> Path:
     gates.update({"validation_quarters": 1, **promotion})
     (target / "promotion.yaml").write_text(yaml.safe_dump(gates))
     return target
+
+
+# The allocator on the sample: short windows, few trees, no inner search (the default configuration), gates
+# relaxed so that a retrain promotes its model (the sample's quarter says nothing about skill).
+SMALL_ALLOCATOR = {
+    "features": {"drift_reference_days": 126, "trend_days": 50, "corr_days": [21, 63]},
+    "model": {"n_estimators": 15, "num_leaves": 3, "min_child_samples": 20},
+    "walk_forward": {"min_train_days": 300, "validation_days": 126, "frequency": "Q"},
+    "tune": False,
+    "gates": {"max_drawdown_tolerance": 1.0, "max_turnover": 1.0, "max_negative_fold_rate": 1.0,
+              "min_p25_fold_calmar": -1e9, "min_pnl_edge": -1.0, "min_calmar_edge": -1e9},
+}
+RELAXED_PROMOTION = {"validation_quarters": 1, "min_validation_calmar": -1e9, "max_calmar_shortfall": 1e9,
+                     "min_deflated_sharpe": 0.0, "max_pbo": 1.0}
+
+
+def allocator_config(target: Path, strategy_legs: dict[str, tuple[str, float]] | None = None) -> Path:
+    """config/ with only the allocator enabled (small, relaxed: SMALL_ALLOCATOR, RELAXED_PROMOTION). With
+    ``strategy_legs`` ({"qqq": (symbol, weight), "spy": (symbol, weight)}) its legs are two registrations of
+    the test strategy buy_and_hold (``bah_qqq``/``bah_spy``), listed before it so the daily flow steps them
+    first; without, its legs are buy-and-hold QQQ and SPY."""
+    shutil.copytree(CONFIG_DIR, target, dirs_exist_ok=True)
+    registry = yaml.safe_load((target / "strategies.yaml").read_text())
+    entries = registry["strategies"]
+    for entry in entries.values():
+        entry["enabled"] = False
+    allocator = {**entries.pop("allocator"), "enabled": True}
+    params = yaml.safe_load((target / "allocator.yaml").read_text())
+    for key, value in SMALL_ALLOCATOR.items():
+        params[key] = {**params[key], **value} if isinstance(value, dict) else value
+    if strategy_legs:
+        for leg, (symbol, weight) in strategy_legs.items():
+            entries[f"bah_{leg}"] = {"class": BUY_AND_HOLD_CLASS, "capital": 100000}
+            (target / f"bah_{leg}.yaml").write_text(yaml.safe_dump({"symbol": symbol, "weight": weight}))
+        params["legs"].update({"kind": "strategy", "qqq_strategy": "bah_qqq", "spy_strategy": "bah_spy"})
+    entries["allocator"] = allocator
+    (target / "strategies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+    (target / "allocator.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    gates = yaml.safe_load((target / "promotion.yaml").read_text())
+    (target / "promotion.yaml").write_text(yaml.safe_dump({**gates, **RELAXED_PROMOTION}))
+    return target

@@ -65,10 +65,10 @@ def check_gates(model: dict[str, float], baseline: dict[str, float], per_fold: p
     """Each gate -> {passed, value, threshold}. ``model``/``baseline``: fold_metrics of the stitched
     out-of-sample period; ``per_fold``: one row per outer fold with ``test_pnl`` and ``test_calmar``."""
     calmars = per_fold["test_calmar"].fillna(0.0).to_numpy()
+    pnl_bar, calmar_bar = baseline["avg_monthly_pnl"] + g.min_pnl_edge, baseline["calmar"] + g.min_calmar_edge
     gates = {
-        "avg_monthly_pnl_beats_baseline": (model["avg_monthly_pnl"], baseline["avg_monthly_pnl"],
-                                           model["avg_monthly_pnl"] > baseline["avg_monthly_pnl"]),
-        "calmar_beats_baseline": (model["calmar"], baseline["calmar"], model["calmar"] > baseline["calmar"]),
+        "avg_monthly_pnl_beats_baseline": (model["avg_monthly_pnl"], pnl_bar, model["avg_monthly_pnl"] > pnl_bar),
+        "calmar_beats_baseline": (model["calmar"], calmar_bar, model["calmar"] > calmar_bar),
         "max_drawdown_within_tolerance": (model["max_drawdown"], baseline["max_drawdown"] - g.max_drawdown_tolerance,
                                           model["max_drawdown"] >= baseline["max_drawdown"] - g.max_drawdown_tolerance),
         "turnover_below_cap": (model["turnover"], g.max_turnover, model["turnover"] <= g.max_turnover),

@@ -188,6 +188,10 @@ class GateParams:
     max_turnover: float = 0.05  # average daily |change of w_qqq|
     max_negative_fold_rate: float = 0.40
     min_p25_fold_calmar: float = 0.0
+    # the margin by which it must beat the baseline's average monthly P&L / Calmar (0: strictly above it;
+    # negative relaxes the two gates, e.g. for a flow test that needs a promotable model on sample data)
+    min_pnl_edge: float = 0.0
+    min_calmar_edge: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -155,11 +155,15 @@ class Allocator(Strategy):
         return list(validation.failed)
 
     def previous_weight(self, book: Any) -> float:
-        """w_qqq held now: from a mapping of leg weights (QQQ's share of the two legs: the envelope may hold
-        less than all of capital in them), a number, or the baseline when there is none."""
+        """w_qqq held now: the last w_qqq decided (a stored book carries its past decisions as ``forecasts``),
+        else from a mapping of leg weights (QQQ's share of the two legs: the envelope may hold less than all
+        of capital in them), a number, or the baseline when there is none."""
         qqq_leg, spy_leg = self.params.legs.names
         if isinstance(book, int | float) and np.isfinite(book):
             return float(book)
+        past = getattr(book, "forecasts", None)
+        if isinstance(past, pd.Series) and past.notna().any():
+            return float(past.dropna().sort_index().iloc[-1])
         w = book if isinstance(book, Mapping) else getattr(book, "leg_weights", None)
         if isinstance(w, Mapping) and qqq_leg in w:
             total = float(w[qqq_leg]) + float(w.get(spy_leg, 1.0 - float(w[qqq_leg])))
@@ -187,8 +191,8 @@ class Allocator(Strategy):
         # volatility scaling and drawdown guard rails: the share of capital in the mix, the rest in cash
         k = envelope_now(w, getattr(book, "drawdown", 0.0), data.r_qqq.loc[:as_of], data.r_spy.loc[:as_of], env)
         qqq_leg, spy_leg = self.params.legs.names
-        details = {
-            "w_qqq": w, "envelope_k": k, "w_raw": float(w_raw[0]), "w_model": float(w_model[0]), "w_previous": prev,
+        details = {  # "forecast": the w_qqq decided, stored so that the next decision smooths from it
+            "w_qqq": w, "forecast": w, "envelope_k": k, "w_raw": float(w_raw[0]), "w_model": float(w_model[0]), "w_previous": prev,
             "bucket_weights": bucket_weights(nb).tolist(),
             "bucket_probabilities": proba[0].tolist(),
             "expected_utility": fitted.model.expected_utility(proba)[0].tolist(),
