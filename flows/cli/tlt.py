@@ -176,22 +176,13 @@ def _warn(warnings: list[str]) -> None:
         console.print(f"[bold yellow]WARNING[/]: {line}")
 
 
-def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int, entry_iv: float,
-           spot: float | None = None):
-    """Simulated paths whose volatility is the entry IV minus the stated variance premium and whose drift
-    is r - q (config), with the line saying so."""
-    from domain.tlt.monte_carlo import simulate_market
+def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int, entry_iv: float):
+    """Simulated paths at the entry IV minus the stated variance premium, drifting at r - q, and the line
+    saying so (domain/tlt/proposals.py)."""
+    from domain.tlt.proposals import overlay_paths
 
-    path_vol = entry_iv - p.variance_premium
-    if not path_vol > 0:
-        raise InputError(f"variance_premium {p.variance_premium:.2%} leaves no path volatility under the entry "
-                         f"IV {entry_iv:.2%}")
-    drift = p.risk_free_rate - cal.div_yield if p.risk_neutral_drift else None
-    paths = simulate_market(cal, n_paths, n_days, seed, spot=spot, days_per_year=p.trading_days_per_year,
-                            path_vol=path_vol, drift=drift)
-    line = (f"Paths: volatility {path_vol:.1%} = entry IV {entry_iv:.1%} - variance premium "
-            f"{p.variance_premium:.1%}; drift " + (f"r - q = {drift:.2%}" if drift is not None else "the model's"))
-    return paths, line
+    setup = overlay_paths(cal, p, n_paths, n_days, seed, entry_iv)
+    return setup.paths, setup.describe(p.variance_premium)
 
 
 def _schedule(cal: CalibrationResult, calendar_days: int):
@@ -366,7 +357,7 @@ def market_evaluate_cmd(
     output: Path = typer.Option(None, "--output", help="Write the top strategy, sizing and warnings here."),
 ) -> None:
     """Rank spreads priced from a quoted chain (entry at the natural credit, legs at their quoted IVs)."""
-    from domain.tlt.evaluation import atm_iv, candidate_schedule, chain_candidates, evaluate_candidates
+    from domain.tlt.proposals import evaluate_chain
 
     p = _params(variance_premium)
     n_paths = n_paths or p.n_paths
@@ -396,25 +387,12 @@ def market_evaluate_cmd(
 
         chain = read_option_chain(options)
         source = str(options)
-    if chain["quote_date"].nunique() > 1:
-        raise InputError(f"{source}: holds several quote dates; give one snapshot")
-    candidates = chain_candidates(chain, min_dte, max_dte, _kinds(put_only, call_only), p.candidate_deltas,
-                                  p.candidate_widths, p.max_short_delta)
-    if not candidates:
-        raise InputError(f"{source}: no usable spreads (OTM strikes with bids, |delta| <= {p.max_short_delta}, "
-                         f"widths {', '.join(f'{w:g}' for w in p.candidate_widths)}) between {min_dte} and "
-                         f"{max_dte} days to expiry")
-    spot = float(chain["underlying_price"].iloc[0])
-    quote_date = chain["quote_date"].max().date()
-    horizon = max(candidate_schedule(c, quote_date).n for c in candidates)  # XNYS sessions to the last expiry
-    # the quotes' at-the-money IV is the entry IV the paths answer to
-    paths, paths_line = _paths(cal, p, n_paths, horizon, seed, atm_iv(chain, min_dte, max_dte), spot=spot)
-    evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
-                                      div_yield=cal.div_yield, entry=quote_date)
-    console.print(f"TLT {spot:.2f} ({source}), q {cal.div_yield:.2%}, {len(candidates)} candidate spreads, "
-                  f"{n_paths} paths, exits at {rule.dte_threshold} calendar days to expiry")
-    console.print(paths_line)
-    _report(evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
+    result = evaluate_chain(chain, cal, p, rule, _kinds(put_only, call_only), n_paths, seed, min_dte, max_dte,
+                            source)
+    console.print(f"TLT {result.spot:.2f} ({source}), q {cal.div_yield:.2%}, {result.n_candidates} candidate "
+                  f"spreads, {n_paths} paths, exits at {rule.dte_threshold} calendar days to expiry")
+    console.print(result.setup.describe(p.variance_premium))
+    _report(result.evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
             _open_cvar(open_cvar))
 
 

@@ -1,0 +1,62 @@
+"""The overlay's proposals (domain.tlt.proposals.propose, the daily proposal step's code) on a chain match a
+direct `quantops tlt market-evaluate` of it: credits, POP and contracts (issue 13, production)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from domain.tlt.calibration import calibrate
+from domain.tlt.exits import ExitRule
+from domain.tlt.params import TltOverlayParams
+from domain.tlt.proposals import evaluate_chain, propose
+from domain.tlt.spreads import BEAR_CALL, BULL_PUT
+from flows.cli.main import app
+from infra.settings import SAMPLE_DIR
+from infra.strategy_config import load_strategy_config
+from infra.tlt_inputs import read_option_chain
+
+CHAIN = SAMPLE_DIR / "options" / "TLT_2024-12-31.csv"
+
+
+def _calibration(tmp_path):
+    bars = pd.read_csv(SAMPLE_DIR / "bars" / "TLT.csv").rename(
+        columns={"Date": "date", "Close": "tlt_close", "Adj Close": "tlt_adj"})
+    frame = bars[["date", "tlt_close", "tlt_adj"]]
+    for series, col in (("DGS20", "yield_20y"), ("DGS30", "yield_30y")):
+        fred = pd.read_csv(SAMPLE_DIR / "yields" / f"{series}.csv")
+        frame = frame.merge(fred.rename(columns={"observation_date": "date", series: col}), on="date")
+    cal = calibrate(frame, dt.date(2019, 1, 1), dt.date(2024, 12, 31), tlt_adj_col="tlt_adj")
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(cal.to_dict()))
+    return cal, path
+
+
+def test_proposals_match_the_cli_market_evaluation(tmp_path):
+    cal, cal_path = _calibration(tmp_path)
+    out = tmp_path / "top.json"
+    args = ["tlt", "market-evaluate", "-c", str(cal_path), "--options", str(CHAIN), "--n-paths", "2000",
+            "--variance-premium", "0.02", "--open-cvar", "0.01", "--output", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    cli = json.loads(out.read_text())
+
+    p = dataclasses.replace(load_strategy_config("tlt_overlay", TltOverlayParams), variance_premium=0.02)
+    rule = ExitRule(p.profit_target_pct, p.loss_limit_multiple, p.dte_close_threshold)
+    evaluated = evaluate_chain(read_option_chain(CHAIN), cal, p, rule, (BULL_PUT, BEAR_CALL), 2000, p.seed,
+                               p.min_dte, p.max_dte)
+    for nav, key in ((1e6, "1000000"), (1e7, "10000000")):
+        proposals = propose(evaluated, p, nav, p.min_pop, p.top, open_cvar=0.01 * nav)
+        best = proposals[0]
+        assert f"{'Put' if best.option_type == 'put' else 'Call'} {best.short_strike:g}/{best.long_strike:g}" \
+            == cli["top"]["spread"]
+        assert best.expiration == pd.Timestamp(cli["top"]["expiration"])
+        assert best.credit == pytest.approx(cli["top"]["credit"], abs=1e-12)
+        assert best.pop == pytest.approx(cli["top"]["pop"], abs=1e-12)
+        assert best.contracts == cli["contracts"][key] and best.contracts > 0
+    assert all(x.pop >= p.min_pop for x in proposals) and len(proposals) <= p.top
