@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,18 +17,16 @@ import typer
 from rich.table import Table
 
 from domain.errors import InputError
-from flows.cli.render import make_console
+from flows.cli.tlt_output import console, finite, money, print_reasons, report, warn
 
 # domain.tlt pulls in numpy and scipy (seconds): each command imports what it uses, so that
 # `quantops tlt --help` and completion stay fast.
 if TYPE_CHECKING:
     from domain.tlt.calibration import CalibrationResult
-    from domain.tlt.evaluation import StrategyEvaluation
     from domain.tlt.exits import ExitRule
     from domain.tlt.params import TltOverlayParams
 
 app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
-console = make_console(width=110)
 
 
 def _params(variance_premium: float | None = None) -> TltOverlayParams:
@@ -80,10 +77,6 @@ def _load_calibration(path: Path) -> CalibrationResult:
     if not isinstance(data, dict):
         raise InputError(f"{path}: not a calibration result")
     return CalibrationResult.from_dict(data, str(path))
-
-
-def _money(x: float) -> str:
-    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
 
 
 def _open_cvar(value: float | None) -> float:
@@ -161,7 +154,7 @@ def calibrate_cmd(
                   if tlt_adj_col else "q=0 (no --tlt-adj-col: TLT priced as a non-payer)")
     table.add_row("current", f"{cur.date}: 20y {cur.yield_20y:.3%}, 30y {cur.yield_30y:.3%}, TLT {cur.tlt_price:.2f}")
     console.print(table)
-    _warn(warnings)
+    warn(warnings)
     console.print(f"Wrote {output}")
 
 
@@ -169,11 +162,6 @@ def _r2_warnings(cal: CalibrationResult, p: TltOverlayParams) -> list[str]:
     from domain.tlt.metrics import troubleshooting_warnings
 
     return troubleshooting_warnings(r_squared=cal.regression.r_squared, min_r_squared=p.min_r_squared)
-
-
-def _warn(warnings: list[str]) -> None:
-    for line in warnings:
-        console.print(f"[bold yellow]WARNING[/]: {line}")
 
 
 def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int, entry_iv: float):
@@ -200,76 +188,6 @@ def _kinds(put_only: bool, call_only: bool) -> tuple[str, ...]:
     if put_only and call_only:
         raise InputError("--put-only and --call-only exclude each other")
     return (BULL_PUT,) if put_only else (BEAR_CALL,) if call_only else (BULL_PUT, BEAR_CALL)
-
-
-def _report(evaluations: list[StrategyEvaluation], min_pop: float, top: int, p: TltOverlayParams,
-            title: str, warnings: list[str], output: Path | None, open_cvar: float = 0.0) -> None:
-    from domain.tlt.metrics import troubleshooting_warnings
-
-    passing = [e for e in evaluations if e.metrics.pop >= min_pop]
-    if not passing:
-        best = max(e.metrics.pop for e in evaluations)
-        console.print(f"No strategy reaches POP >= {min_pop:.0%} (best {best:.1%} over {len(evaluations)} "
-                      "candidates): lower --min-pop, or widen the candidate deltas/widths or expirations.")
-        _warn(warnings)
-        _write(output, {"top": None, "contracts": {}, "warnings": warnings})
-        return
-    table = Table(title=title)
-    for col in ("Rank", "Type", "Strikes", "Expiry", "Credit", "POP", "E[R]", "CVaR95", "RAR", "Kelly%"):
-        table.add_column(col, justify="right" if col not in ("Type", "Strikes", "Expiry") else "left")
-    for i, e in enumerate(passing[:top], 1):
-        s, m = e.candidate.spread, e.metrics
-        table.add_row(str(i), "Put" if s.is_put else "Call", f"{s.short_strike:g}/{s.long_strike:g}",
-                      e.candidate.expiration or f"{s.expiration_days}d", _money(e.candidate.credit),
-                      f"{m.pop:.1%}", _money(m.expected_return), _money(m.cvar_95),
-                      f"{m.risk_adjusted_return:.2f}", f"{m.kelly_fraction:.1%}")
-    console.print(table)
-    best = passing[0]
-    s, m, c = best.candidate.spread, best.metrics, best.candidate
-    console.print(f"\nTop strategy details: {s.label} {c.expiration or f'{s.expiration_days} calendar days'}")
-    console.print(f"  Initial credit:   {_money(c.credit)}  (per share; x{p.contract_multiplier} per contract)")
-    console.print(f"  Max profit:       {_money(s.max_profit(c.credit))}")
-    console.print(f"  Max loss:         {_money(s.max_loss(c.credit))}")
-    console.print(f"  Breakeven:        {s.breakeven(c.credit):.2f}")
-    console.print(f"  Avg days held:    {best.avg_days_held:.1f} calendar days")
-    console.print(f"  Profit factor {m.profit_factor:.2f}, win/loss {m.win_loss_ratio:.2f}, Sortino {m.sortino:.2f}")
-    contracts = _sizing(m, s.max_loss(c.credit), p, open_cvar)
-    _reasons(best.exit_reasons)
-    warnings = warnings + troubleshooting_warnings(kelly=m.kelly_fraction, max_kelly=p.max_kelly)
-    _warn(warnings)
-    _write(output, {"top": {"spread": s.label, "expiration": c.expiration or f"{s.expiration_days}d",
-                            "credit": c.credit, "pop": m.pop, "expected_return": m.expected_return,
-                            "cvar_95": m.cvar_95, "kelly_fraction": _finite(m.kelly_fraction)},
-                    "contracts": contracts, "warnings": warnings})
-
-
-def _sizing(m, max_loss: float, p: TltOverlayParams, open_cvar: float) -> dict[str, int]:
-    """Contracts at each NAV level of the config, printed with the rule that sets them (issue 13 item 4)."""
-    from domain.tlt.metrics import size_position
-
-    console.print(f"\n  Position sizing: Kelly {m.kelly_fraction:.1%} x {p.kelly_multiplier:g}; loss budget "
-                  f"{p.loss_budget:.3%} of NAV for the |CVaR95| of all open overlay positions "
-                  f"({open_cvar:.3%} of NAV, --open-cvar) plus this one; at most {p.max_position_risk:.0%} of "
-                  "NAV max loss per position")
-    contracts = {}
-    for nav in p.nav_levels:
-        size = size_position(m.kelly_fraction, nav, max_loss, m.cvar_95, p.contract_multiplier, p.kelly_multiplier,
-                             p.loss_budget, p.max_position_risk, open_cvar * nav)
-        contracts[f"{nav:.0f}"] = size.contracts
-        console.print(f"    For ${nav / 1e6:,.0f}M NAV: {size.contracts} contracts (limit: {size.binding})")
-    return contracts
-
-
-def _write(output: Path | None, doc: dict) -> None:
-    if output is not None:
-        output.write_text(json.dumps(doc, indent=2) + "\n")
-        console.print(f"Wrote {output}")
-
-
-def _reasons(reasons: dict[str, float]) -> None:
-    console.print("\n  Exit reason distribution:")
-    for name, share in sorted(reasons.items(), key=lambda kv: -kv[1]):
-        console.print(f"    {name:<20} {share:6.1%}")
 
 
 def _rule(profit_target: float | None, loss_multiple: float | None, dte_close: int | None,
@@ -330,7 +248,7 @@ def evaluate_cmd(
                   f"{rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / {rule.dte_threshold} "
                   "calendar days to expiry")
     console.print(paths_line)
-    _report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output,
+    report(evaluations, min_pop, top, p, "Top strategies (model-priced)", _r2_warnings(cal, p), output,
             _open_cvar(open_cvar))
 
 
@@ -392,7 +310,7 @@ def market_evaluate_cmd(
     console.print(f"TLT {result.spot:.2f} ({source}), q {cal.div_yield:.2%}, {result.n_candidates} candidate "
                   f"spreads, {n_paths} paths, exits at {rule.dte_threshold} calendar days to expiry")
     console.print(result.setup.describe(p.variance_premium))
-    _report(result.evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
+    report(result.evaluations, min_pop, top, p, "Top strategies (market-priced)", _r2_warnings(cal, p), output,
             _open_cvar(open_cvar))
 
 
@@ -461,9 +379,9 @@ def optimize_cmd(
                   f"TLT {cur.tlt_price:.2f}, IV {iv:.1%}, "
                   f"q {cal.div_yield:.2%}")
     console.print(paths_line)
-    console.print(f"Initial credit: {_money(credit)}")
+    console.print(f"Initial credit: {money(credit)}")
     console.print(f"Constraints: min POP {min_pop:.0%}"
-                  + (f", max CVaR loss {_money(max_cvar)} ({risk_budget:.3%} of TLT)" if max_cvar else ""))
+                  + (f", max CVaR loss {money(max_cvar)} ({risk_budget:.3%} of TLT)" if max_cvar else ""))
     console.print(f"Evaluating {result.n_evaluated} parameter combinations on {n_paths} paths...")
     console.print(f"Optimization complete in {elapsed:.2f}s")
     console.print(f"  {result.n_passing}/{result.n_evaluated} parameter sets pass constraints")
@@ -474,20 +392,20 @@ def optimize_cmd(
     else:
         console.print(f"\nBest parameters: profit target {best.profit_target_pct:.0%}, loss multiple "
                       f"{best.loss_multiple:g}x, DTE threshold {best.dte_threshold} calendar days")
-        console.print(f"  Expected return {_money(best.expected_return)}, POP {best.pop:.1%}, CVaR95 "
-                      f"{_money(best.cvar_95)}, risk-adj {best.risk_adjusted_return:.2f}, avg days held "
+        console.print(f"  Expected return {money(best.expected_return)}, POP {best.pop:.1%}, CVaR95 "
+                      f"{money(best.cvar_95)}, risk-adj {best.risk_adjusted_return:.2f}, avg days held "
                       f"{best.avg_days_held:.1f}")
-        _reasons(best.exit_reasons)
+        print_reasons(best.exit_reasons)
         table = Table(title=f"Top {min(top, result.n_passing)} parameter sets (by {ranking_metric})")
         for col in ("Rank", "Profit%", "LossMult", "DTE", "E[R]", "POP", "CVaR95", "RAR", "Days"):
             table.add_column(col, justify="right")
         for i, g in enumerate(result.passing[:top], 1):
             table.add_row(str(i), f"{g.profit_target_pct:.0%}", f"{g.loss_multiple:g}", str(g.dte_threshold),
-                          _money(g.expected_return), f"{g.pop:.1%}", _money(g.cvar_95),
+                          money(g.expected_return), f"{g.pop:.1%}", money(g.cvar_95),
                           f"{g.risk_adjusted_return:.2f}", f"{g.avg_days_held:.1f}")
         console.print(table)
     warnings = _r2_warnings(cal, p)
-    _warn(warnings)
+    warn(warnings)
     if adopt:
         _adopt(best, spread.label, calibration, n_paths, seed)
     if output is not None:
@@ -500,7 +418,7 @@ def optimize_cmd(
                 "dte_threshold": best.dte_threshold},
             "best_result": None if best is None else {
                 "expected_return": best.expected_return, "cvar_95": best.cvar_95, "pop": best.pop,
-                "risk_adjusted_return": _finite(best.risk_adjusted_return), "avg_days_held": best.avg_days_held},
+                "risk_adjusted_return": finite(best.risk_adjusted_return), "avg_days_held": best.avg_days_held},
             "n_evaluated": result.n_evaluated,
             "n_passing": result.n_passing,
             "warnings": warnings,
@@ -521,9 +439,4 @@ def _adopt(best, label: str, calibration: Path, n_paths: int, seed: int) -> None
                                   "cvar_95": best.cvar_95})
     console.print(f"Adopted: the daily risk checks now close spreads at {rule.profit_target_pct:.0%} profit, "
                   f"{rule.loss_multiple:g}x loss, {rule.dte_threshold} DTE ({path})")
-
-
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
 
