@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from domain.book.rules import Rules
 from domain.calendar import is_session, last_completed_session
 from domain.risk.book_alerts import book_alerts
 from tasks.run_log import record_run
@@ -61,7 +62,10 @@ def strategy_steps(day: dt.date) -> list[dict]:
     for name in enabled_strategies():
         strategy, entry = load_strategy(name), strategy_entry(name)
         targets = decide_task(name)(name, strategy, day)
-        book = step_book_task(name)(name, targets, strategy.rules(), entry.capital, entry.stage)
+        rules = strategy.rules()
+        # production's re-arm after the hard stop is the registry's (default: operator), not the backtest's
+        rules = entry.production_rules(rules) if isinstance(rules, Rules) else rules
+        book = step_book_task(name)(name, targets, rules, entry.capital, entry.stage)
         results.append({**summarize_targets(name, targets), "book": book})
     return results
 

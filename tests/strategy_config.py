@@ -15,14 +15,15 @@ BUY_AND_HOLD_CLASS = "tests.strategies.buy_and_hold:BuyAndHold"
 
 def config_with_buy_and_hold(target: Path, *, vol_regime_enabled: bool = False, weight: float = 0.5,
                              symbol: str = "SPY", rules: dict | None = None, failing_gates: tuple[str, ...] = (),
-                             **promotion) -> Path:
+                             rearm: str | None = None, **promotion) -> Path:
     """Copy config/ to ``target``, register buy_and_hold (one registry line + its own params file, with
-    ``rules`` as its book's rules and ``failing_gates`` as its own gates that fail) and apply ``promotion``
-    overrides to promotion.yaml."""
+    ``rules`` as its book's rules and ``failing_gates`` as its own gates that fail; ``rearm``: production's
+    re-arm policy on the registry line, default operator) and apply ``promotion`` overrides to promotion.yaml."""
     shutil.copytree(CONFIG_DIR, target, dirs_exist_ok=True)
     registry = yaml.safe_load((target / "strategies.yaml").read_text())
     registry["strategies"]["vol_regime"]["enabled"] = vol_regime_enabled
-    registry["strategies"]["buy_and_hold"] = {"class": BUY_AND_HOLD_CLASS, "capital": 100000}
+    registry["strategies"]["buy_and_hold"] = {"class": BUY_AND_HOLD_CLASS, "capital": 100000,
+                                              **({"rearm": rearm} if rearm else {})}
     (target / "strategies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
     params = {"symbol": symbol, "weight": weight, **({"rules": rules} if rules else {}),
               **({"failing_gates": list(failing_gates)} if failing_gates else {})}

@@ -30,8 +30,9 @@ FIRST, SESSIONS = dt.date(2020, 2, 10), 60
 
 @pytest.fixture
 def qqq_book_db(app_env, tmp_path, monkeypatch):
+    # the registry's production re-arm set to the policy the backtest simulates: the same on both sides
     config = config_with_buy_and_hold(tmp_path / "config", weight=1.0, symbol="QQQ", rules=RULES,
-                                      validation_quarters=1, min_validation_calmar=-1e9)
+                                      rearm=RULES["rearm"], validation_quarters=1, min_validation_calmar=-1e9)
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(config))
     reset_settings_cache()
     engine = get_engine(app_env)
