@@ -19,7 +19,8 @@ from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
 from flows.run_names import artifact_key, daily_name
 from tasks.daily_report import write_daily_report
-from tasks.portfolio import portfolio_steps, send_pending_alerts, store_alerts
+from tasks.health import book_health_alerts
+from tasks.portfolio import portfolio_steps, risk_params, send_pending_alerts, store_alerts
 
 
 def resolve_as_of(as_of: dt.date | str | None) -> dt.date:
@@ -71,9 +72,13 @@ def strategy_steps(day: dt.date) -> list[dict]:
 
 
 def book_alert_steps(day: dt.date, steps: list[dict]) -> int:
-    """Stops, time stops, throttle steps and the drawdown stop of the books as alerts, stored then sent."""
-    alerts = [a for s in steps if (s.get("book") or {}).get("status") == "stepped"
-              for a in book_alerts(s["strategy"], day, s["book"]["event_details"])]
+    """Stops, time stops, throttle steps, the drawdown stop and the history rules of the books, and their
+    health (rolling Calmar, correlation with the market) as alerts, stored then sent."""
+    stepped = [s for s in steps if (s.get("book") or {}).get("status") == "stepped"]
+    alerts = [a for s in stepped for a in book_alerts(s["strategy"], day, s["book"]["event_details"])]
+    health = risk_params().health  # rolling Calmar and correlation with the market, once per episode
+    alerts += [a for s in stepped for a in book_health_alerts(app_engine(), s["strategy"], day, health,
+                                                              s["book"].get("market"))]
     if alerts:
         store_alerts(alerts)
         send_pending_alerts()

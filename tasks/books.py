@@ -75,7 +75,7 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
             "drawdown": after.drawdown, "weights": {k: float(v) for k, v in after.weights.items() if v != 0},
             "orders": len(orders), "fills": len(fills), "events": [e.kind for e in events],
             "event_details": [{"kind": e.kind, "instrument": e.instrument, "detail": dict(e.detail)} for e in events],
-            "filters": books.active_filters(after.flags), "rearm": rules.describe_rearm()}
+            "filters": books.active_filters(after.flags), "rearm": rules.describe_rearm(), "market": rules.market}
 
 
 @task(name="step-book", **TRANSIENT)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.risk.alerts import SEVERITIES
+from domain.risk.health import HealthParams
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class RiskParams:
     risk_free_rate: float = 0.04
     # data freshness (domain/risk/freshness.py): sessions a held instrument's close may lag the marked day
     stale_data_grace_sessions: int = 0
+    # strategy health of each book (seed 000 section 10): rolling Calmar, correlation with its market
+    health: HealthParams = field(default_factory=HealthParams)
 
     def __post_init__(self) -> None:
         if not 0 < self.profit_target_pct <= 1:
