@@ -77,8 +77,7 @@ def book_alert_steps(day: dt.date, steps: list[dict]) -> int:
     stepped = [s for s in steps if (s.get("book") or {}).get("status") == "stepped"]
     alerts = [a for s in stepped for a in book_alerts(s["strategy"], day, s["book"]["event_details"])]
     health = risk_params().health  # rolling Calmar and correlation with the market, once per episode
-    alerts += [a for s in stepped for a in book_health_alerts(app_engine(), s["strategy"], day, health,
-                                                              s["book"].get("market"))]
+    alerts += [a for s in stepped for a in book_health_alerts(s["strategy"], day, health, s["book"].get("market"))]
     if alerts:
         store_alerts(alerts)
         send_pending_alerts()

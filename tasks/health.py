@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from domain.risk.alerts import Alert
 from domain.risk.health import HealthParams, health_alerts
 from infra.book_store import book_days, load_book
+from infra.db.engine import app_engine
 from infra.market_store import load_adjusted_bars
 
 DEFAULT_MARKET = "SPY"
@@ -25,8 +26,9 @@ def market_of(engine: Engine, name: str, day: dt.date, market: str | None) -> st
     return held[0] if len(held) == 1 else DEFAULT_MARKET
 
 
-def book_health_alerts(engine: Engine, name: str, day: dt.date, params: HealthParams,
-                       market: str | None = None) -> list[Alert]:
+def book_health_alerts(name: str, day: dt.date, params: HealthParams, market: str | None = None,
+                       engine: Engine | None = None) -> list[Alert]:
+    engine = engine or app_engine()
     days = book_days(engine, name)
     days = days[days["as_of"] <= day]
     if days.empty:
