@@ -139,4 +139,4 @@ def run_book(targets: pd.DataFrame, close: pd.DataFrame, rules: Rules, open_: pd
                       book=final, _fills=fills, _close=c)
 
 
-__all__ = ["BookResult", "run_book", "active_filters"]
+__all__ = ["BookResult", "active_filters", "run_book"]

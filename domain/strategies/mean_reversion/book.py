@@ -11,6 +11,7 @@ caps a trade at 5% of the name's 20-day dollar ADV at the book's equity, and boo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +20,28 @@ import pandas as pd
 from domain.book import BookResult, Rules, run_book
 from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
 from domain.strategies.mean_reversion.params import RuleParams
-from domain.strategies.mean_reversion.portfolio import Signals, marks
 
 REASONS = {"stop_loss": "stop", "time_stop": "time_stop"}
 TRADE_COLUMNS = ("symbol", "side", "entry_date", "exit_date", "entry_price", "exit_price", "quantity",
                  "reason", "pnl", "return")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the book reads each session: ``long_score``/``short_score`` (T, N) are the entry probabilities
+    where the entry rule holds and NaN elsewhere; ``long_alloc``/``short_alloc`` (T,) the side allocations
+    of the day's regime; ``cap`` (T, N) the largest weight a new position may have (ADV cap at capital)."""
+
+    long_score: np.ndarray
+    short_score: np.ndarray
+    long_alloc: np.ndarray
+    short_alloc: np.ndarray
+    cap: np.ndarray
+
+
+def marks(close: np.ndarray) -> np.ndarray:
+    """Close carried forward per name (a position is marked at its last known close)."""
+    return pd.DataFrame(close, copy=False).ffill().to_numpy()
 
 
 def book_rules(r: RuleParams) -> Rules:
@@ -63,15 +81,17 @@ def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals
     capital = rules.capital
     col = {s: k for k, s in enumerate(symbols)}
 
+    position = {d: k for k, d in enumerate(ordinals.tolist())}  # entry day -> session index
+
     def policy(t: int, state) -> np.ndarray:
+        """The book as production reads it before session t (names with a weight decided), decided."""
+        idx = np.flatnonzero(state.pending)
         held = []
-        for k in np.flatnonzero(state.pending):
-            w = float(state.pending[k])
-            sessions = None if not np.isfinite(state.entry_day[k]) else \
-                held_count(t + 1, int(np.searchsorted(ordinals, state.entry_day[k])), rules)
-            held.append(Held(symbols[k], 1 if w > 0 else -1, w, w * capital / state.last_close[k],
-                             float(state.entry_price[k]), sessions))
-        px = {h.symbol: mark[t, col[h.symbol]] for h in held}
+        for k, w, day, entry, last in zip(idx.tolist(), state.pending[idx].tolist(), state.entry_day[idx].tolist(),
+                                          state.entry_price[idx].tolist(), state.last_close[idx].tolist()):
+            sessions = None if math.isnan(day) else held_count(t + 1, position[day], rules)  # NaN: not filled yet
+            held.append(Held(symbols[k], 1 if w > 0 else -1, w, w * capital / last, entry, sessions))
+        px = dict(zip([symbols[k] for k in idx.tolist()], mark[t, idx].tolist()))
         weights, _, _ = decide_session(
             held, px, symbols, {1: signals.long_score[t], -1: signals.short_score[t]},
             {1: float(signals.long_alloc[t]), -1: float(signals.short_alloc[t])}, signals.cap[t], rules,
@@ -110,23 +130,34 @@ def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams) -> p
     ``return``: the side's price return from the entry fill to the exit fill less the costs of both
     sides; ``pnl``: that return on the entry notional, as a fraction of the capital (the book holds a
     constant weight, so its own P&L of the position differs slightly)."""
-    reason = {(e.instrument, e.date): REASONS[e.kind] for e in result.events if e.kind in REASONS}
+    symbols = list(result.exposures.columns)
+    day = {d: t for t, d in enumerate(dates)}
+    reason = {(e.instrument, day[e.date]): REASONS[e.kind] for e in result.events if e.kind in REASONS}
     lag = 1 if rules.fill == "next_open" else 0
-    position: dict[str, list] = {}
+    position: dict[int, list] = {}
     rows = []
-    for fill in result.fills():
-        p = position.get(fill.instrument)
-        if p is None:
-            position[fill.instrument] = [fill.weight_change, fill.date, fill.price, fill.notional]
-            continue
-        p[0] += fill.weight_change
-        if abs(p[0]) > 1e-12:
-            continue
-        del position[fill.instrument]
-        side = 1 if p[3] > 0 else -1
-        ret = side * (fill.price / p[2] - 1.0) - 2 * rules.cost_rate
-        decided = dates[max(int(dates.searchsorted(fill.date)) - lag, 0)]
-        rows.append((fill.instrument, "long" if side > 0 else "short", p[1], fill.date, p[2], fill.price,
-                     p[3] / p[2], reason.get((fill.instrument, decided), "other"), ret * abs(p[3]) / rules.capital,
-                     ret))
-    return pd.DataFrame(rows, columns=list(TRADE_COLUMNS)) if rows else pd.DataFrame(columns=list(TRADE_COLUMNS))
+    for t, s in result._fills:
+        for delta, equity, price in ((s.open_fill, s.open_fill_equity, s.open_price),
+                                     (s.close_fill, s.close_fill_equity, result._close[t])):
+            if delta is None:
+                continue
+            idx = np.flatnonzero(delta)
+            for j, dw, px in zip(idx.tolist(), delta[idx].tolist(), price[idx].tolist()):
+                p = position.get(j)
+                if p is None:
+                    position[j] = [dw, t, px, dw * equity]
+                    continue
+                p[0] += dw
+                if abs(p[0]) > 1e-12:
+                    continue
+                del position[j]
+                side = 1 if p[3] > 0 else -1
+                ret = side * (px / p[2] - 1.0) - 2 * rules.cost_rate
+                rows.append((symbols[j], side, p[1], t, p[2], px, p[3] / p[2],
+                             reason.get((symbols[j], max(t - lag, 0)), "other"), ret * abs(p[3]) / rules.capital, ret))
+    if not rows:
+        return pd.DataFrame(columns=list(TRADE_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
+    out["side"] = np.where(out["side"] > 0, "long", "short")
+    out["entry_date"], out["exit_date"] = dates[out["entry_date"].to_numpy()], dates[out["exit_date"].to_numpy()]
+    return out

@@ -7,15 +7,14 @@ regime's allocation and the ADV cap. Production (``strategy.decide_day``) and th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from domain.strategies.mean_reversion.params import RuleParams
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """A position of the book at the decision's close. ``weight``: its weight of the capital (NaN: derive
     it from ``quantity`` at the close); ``sessions``: sessions held (None: decided but not filled yet, so
     its stops are the stepper's)."""
@@ -66,8 +65,8 @@ def decide_session(held: Iterable[Held], close: dict[str, float], symbols, score
         score, alloc, free = scores[sgn], allocs[sgn], slots - staying[sgn]
         if alloc <= 0 or free <= 0:
             continue
-        finite = np.isfinite(score)
-        order = np.argsort(np.where(finite, -score, np.inf), kind="stable")[:int(finite.sum())]
+        cand = np.flatnonzero(np.isfinite(score))
+        order = cand[np.argsort(-score[cand], kind="stable")]
         for j in [int(k) for k in order if symbols[k] not in names][:free]:
             w = float(min(alloc / slots, cap[j]))
             if w > 0:

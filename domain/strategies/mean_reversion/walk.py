@@ -19,11 +19,10 @@ import pandas as pd
 from domain import metrics
 from domain.errors import InputError
 from domain.strategies.mean_reversion import features as F
+from domain.strategies.mean_reversion.book import Signals, WalkBook, run_walk_book
 from domain.strategies.mean_reversion.model import SIDES, SideModel, fit_classifier, label, tune_side, zone
 from domain.strategies.mean_reversion.panel import Panel, align_series, panel_from_long
 from domain.strategies.mean_reversion.params import MeanReversionParams, RuleParams
-from domain.strategies.mean_reversion.book import WalkBook, run_walk_book
-from domain.strategies.mean_reversion.portfolio import Signals
 from domain.strategies.mean_reversion.stress import stress_notes
 from domain.walk_forward import Fold, FoldResult, make_folds, stitch
 from domain.walk_forward import run_fold as _run_fold_generic

@@ -1,4 +1,4 @@
-"""Every rule of the book on small hand-made panels: entry thresholds, slots, regime, stop, time stop,
+"""Every rule of the walk-forward's book (the platform's run_book) on small hand-made panels: entry thresholds, slots, regime, stop, time stop,
 ADV cap, costs and fills."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from domain.strategies.mean_reversion import features as F
+from domain.strategies.mean_reversion.book import Signals, run_walk_book
 from domain.strategies.mean_reversion.params import RuleParams
-from domain.strategies.mean_reversion.portfolio import Signals, simulate
 from domain.strategies.mean_reversion.walk import MeanReversionData, make_signals
 
 NAN = np.nan
@@ -63,9 +63,16 @@ def hand_case():
     return open_, close, sig, pd.bdate_range("2024-01-01", periods=T), ["A", "B", "C", "D"]
 
 
+def run(open_, close, sig, dates, names, **rules):
+    """The walk-forward's book (the platform's run_book with the strategy's decision); the kernel's own ADV
+    cap is left slack here (huge ADV) so the strategy's entry cap in ``sig.cap`` is what binds."""
+    r = RuleParams(max_long=2, max_short=1, **rules)
+    return run_walk_book(open_, close, np.full(close.shape, 1e15), sig, r, dates, names), r
+
+
 def test_stops_time_stop_slots_adv_cap_and_costs():
     open_, close, sig, dates, names = hand_case()
-    res = simulate(open_, close, sig, RuleParams(max_long=2, max_short=1), dates, names)
+    res, r = run(open_, close, sig, dates, names)
     tr = res.trades.set_index("symbol")
     # slots: the two best of three long signals enter at the next open
     assert sorted(tr.index[tr["side"] == "long"]) == ["A", "B", "C"]
@@ -76,21 +83,21 @@ def test_stops_time_stop_slots_adv_cap_and_costs():
     assert (tr.loc["A", "reason"], tr.loc["A", "exit_date"]) == ("time_stop", dates[7])
     # short stop: in at day 3's open, 105.5 >= 105 at day 5's close, out at day 6's open
     assert (tr.loc["D", "side"], tr.loc["D", "reason"], tr.loc["D", "exit_date"]) == ("short", "stop", dates[6])
-    # ADV cap: name C's weight is 1% of equity, not 1.1 / 2
-    equity_day4 = res.daily["equity"].iloc[4]
-    assert tr.loc["C", "quantity"] * 100.0 == pytest.approx(0.01 * equity_day4)
+    # ADV cap: name C's weight is 1% of equity, not 1.1 / 2; it enters once B's slot is free
     assert tr.loc["C", "entry_date"] == dates[5]
-    # costs: 5 + 10 bps each side; a flat-price trade loses exactly 2 x 15 bps of its notional
-    assert tr.loc["A", "quantity"] * 100.0 == pytest.approx(0.55)  # 1.1 / 2 slots of equity 1
+    assert res.result.held.loc[dates[5], "C"] == pytest.approx(0.01)
+    # costs: 5 + 10 bps each side, booked in the session after the fill; a flat-price trade loses 2 x 15 bps
+    assert tr.loc["A", "quantity"] * 100.0 / r.capital == pytest.approx(0.55)  # 1.1 / 2 slots of the capital
+    assert res.daily["equity"].iloc[1] == pytest.approx(1 - 0.0015 * 1.1)  # A and B bought at day 1's open
     assert tr.loc["A", "pnl"] == pytest.approx(-2 * 0.0015 * 0.55)
-    assert tr.loc["B", "pnl"] == pytest.approx(0.55 / 100 * (94 - 100) - 0.0015 * 0.55 - 0.0015 * 0.55 * 0.94)
+    assert tr.loc["B", "return"] == pytest.approx(94 / 100 - 1 - 2 * 0.0015)
     assert res.daily["n_long"].max() == 2 and res.daily["n_short"].max() == 1
-    assert res.open_positions.empty
+    assert (res.result.held.iloc[-1] == 0).all()
 
 
 def test_fill_at_close_mode():
     open_, close, sig, dates, names = hand_case()
-    res = simulate(open_, close, sig, RuleParams(max_long=2, max_short=1, fill="close"), dates, names)
+    res, _ = run(open_, close, sig, dates, names, fill="close")
     tr = res.trades.set_index("symbol")
     assert tr.loc["A", "entry_date"] == dates[0] and tr.loc["A", "exit_date"] == dates[6]  # 6 closes later
     assert tr.loc["B", "exit_date"] == dates[3] and tr.loc["B", "exit_price"] == 94.9  # stopped at the close
@@ -99,6 +106,5 @@ def test_fill_at_close_mode():
 def test_bear_regime_allocation_sizes_new_longs():
     open_, close, sig, dates, names = hand_case()
     bear = Signals(sig.long_score, sig.short_score, np.full(len(dates), 0.1), sig.short_alloc, sig.cap)
-    res = simulate(open_, close, bear, RuleParams(max_long=2, max_short=1), dates, names)
-    a = res.trades.set_index("symbol").loc["A"]
-    assert a["quantity"] * 100.0 == pytest.approx(0.1 / 2)
+    res, _ = run(open_, close, bear, dates, names)
+    assert res.result.held.loc[dates[1], "A"] == pytest.approx(0.1 / 2)
