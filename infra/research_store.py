@@ -70,11 +70,16 @@ def save_walk_forward(engine: Engine, *, strategy: str, start: dt.date, end: dt.
     return int(run_id)
 
 
-def latest_walk_forward(engine: Engine, strategy: str) -> tuple[dict, pd.DataFrame, pd.DataFrame] | None:
-    """(run row, folds frame, days frame indexed by date) of the most recent run of `strategy`."""
+def latest_walk_forward(engine: Engine, strategy: str,
+                        longest: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame] | None:
+    """(run row, folds frame, days frame indexed by date) of the most recent run of `strategy`; with
+    ``longest``, of the run reaching furthest back (then the latest end, then the newest): a strategy's
+    research history, not the few validation quarters its last retrain stored."""
+    newest = (WalkForwardRun.created_at.desc(), WalkForwardRun.id.desc())
+    order = (WalkForwardRun.start.asc(), WalkForwardRun.end.desc(), *newest) if longest else newest
     with engine.connect() as conn:
         run = conn.execute(select(WalkForwardRun).where(WalkForwardRun.strategy == strategy)
-                           .order_by(WalkForwardRun.created_at.desc(), WalkForwardRun.id.desc()).limit(1)).mappings().first()
+                           .order_by(*order).limit(1)).mappings().first()
         if run is None:
             return None
         folds = pd.read_sql(select(WalkForwardFold).where(WalkForwardFold.run_id == run["id"]).order_by(WalkForwardFold.fold), conn)

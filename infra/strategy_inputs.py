@@ -66,13 +66,14 @@ def _yields(engine: Engine, series: tuple[str, ...], start, end) -> pd.DataFrame
 
 def load_leg(engine: Engine, leg: str, end: dt.date, start: dt.date | None = None) -> pd.Series:
     """A leg's daily return series dated <= end: ``buy_and_hold:SYM`` is SYM's total return; any other name
-    is that strategy's stored out-of-sample daily returns (its latest walk-forward run) followed by its paper
-    book's live daily returns from the book's first session on."""
+    is that strategy's stored out-of-sample daily returns (its walk-forward run reaching furthest back, not
+    the few quarters a retrain validates on) followed by its paper book's live daily returns from the book's
+    first session on."""
     if leg.startswith(BUY_AND_HOLD):
         symbol = leg[len(BUY_AND_HOLD):]
         close = _symbol_bars(engine, (symbol,), start, end)[symbol]["close"]
         return close.pct_change().dropna().rename(leg)
-    found = latest_walk_forward(engine, leg)
+    found = latest_walk_forward(engine, leg, longest=True)
     days = book_days(engine, leg)
     live = pd.Series(days["net_return"].to_numpy(dtype=float), index=pd.to_datetime(days["as_of"]))
     if found is None and live.empty:

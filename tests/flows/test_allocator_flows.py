@@ -67,9 +67,10 @@ def test_allocator_over_strategy_legs_trades_their_stored_books(app_env, tmp_pat
 
     engine = _engine(app_env, tmp_path, monkeypatch, strategy_legs={"qqq": ("QQQ", 0.6), "spy": ("SPY", 0.8)})
     for leg in ("bah_qqq", "bah_spy"):
-        assert retrain(strategy=leg, as_of=RETRAIN)["status"] == "promoted"
-        # the leg's research history the allocator learns from (its latest walk-forward run)
+        # the leg's research history the allocator learns from, then its retrain (which stores a walk-forward
+        # of its one validation quarter: the allocator must still read the long run)
         walk_forward(strategy=leg, start=dt.date(2020, 1, 1), end=RETRAIN, seed=0)
+        assert retrain(strategy=leg, as_of=RETRAIN)["status"] == "promoted"
     assert retrain(strategy="allocator", as_of=RETRAIN)["status"] == "promoted"
 
     summary = daily(as_of=DAY1)
