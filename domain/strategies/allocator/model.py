@@ -88,7 +88,11 @@ class BucketClassifier:
     scale_: np.ndarray | None = None
     utility_table: np.ndarray | None = None
 
-    def fit(self, X: np.ndarray, y: np.ndarray, bucket_utility: np.ndarray) -> BucketClassifier:
+    def fit(self, X: np.ndarray, y: np.ndarray, bucket_utility: np.ndarray,
+            linear: BucketClassifier | None = None) -> BucketClassifier:
+        """``linear``: a model fitted on the same rows whose linear part (standardisation and logistic model,
+        which do not depend on the LightGBM complexity) is reused instead of refitted: the inner search
+        fits each label setting and fold at several complexities."""
         y = np.asarray(y, int)
         p = self.params
         lgb_params = {
@@ -99,10 +103,13 @@ class BucketClassifier:
             "verbose": -1, "force_row_wise": True,
         }
         self.booster = lgb.train(lgb_params, lgb.Dataset(X, y, free_raw_data=True), num_boost_round=p.n_estimators)
-        self.mean_ = np.nanmean(X, axis=0)
-        sd = np.nanstd(X, axis=0)
-        self.scale_ = np.where(sd > 0, sd, 1.0)
-        self.linear = LogisticRegression(C=p.logistic_c, max_iter=300).fit(self._standardise(X), y)
+        if linear is not None:
+            self.mean_, self.scale_, self.linear = linear.mean_, linear.scale_, linear.linear
+        else:
+            self.mean_ = np.nanmean(X, axis=0)
+            sd = np.nanstd(X, axis=0)
+            self.scale_ = np.where(sd > 0, sd, 1.0)
+            self.linear = LogisticRegression(C=p.logistic_c, max_iter=300).fit(self._standardise(X), y)
         table = np.empty((self.n_classes, self.n_classes))
         overall = np.nanmean(bucket_utility, axis=0)
         for k in range(self.n_classes):

@@ -70,12 +70,13 @@ def _between(index: pd.DatetimeIndex, a: pd.Timestamp, b: pd.Timestamp) -> pd.Da
 
 
 def fit_model(data: AllocatorData, key: LabelKey, num_leaves: int, dates: pd.DatetimeIndex,
-              params: AllocatorParams, seed: int) -> BucketClassifier:
+              params: AllocatorParams, seed: int, linear: BucketClassifier | None = None) -> BucketClassifier:
+    """``linear``: a model fitted on the same key and dates whose linear part is reused (BucketClassifier.fit)."""
     lab = data.label(key)
     idx = rows(data, dates, key)
     model = BucketClassifier(params.labels.n_buckets, params.model, num_leaves, seed)
     return model.fit(data.features.loc[idx].to_numpy(float), lab.bucket.loc[idx].to_numpy(int),
-                     lab.bucket_utility.loc[idx].to_numpy(float))
+                     lab.bucket_utility.loc[idx].to_numpy(float), linear=linear)
 
 
 def raw_weights(model: BucketClassifier, X: np.ndarray, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,11 +102,13 @@ def inner_search(fold: Fold, data: AllocatorData, params: AllocatorParams, seed:
     stats: dict[Config, list[dict]] = {}
     trial_returns: dict[Config, list[pd.Series]] = {}
     cap, base = params.policy.max_daily_change, params.legs.baseline_w_qqq
+    linear: dict[tuple, BucketClassifier] = {}  # (key, split) -> the first model fitted there: its linear part
     for key, leaves in itertools.product(sorted(set(itertools.product(s.horizon, s.lambda_dd, s.lambda_tc))),
                                          s.num_leaves):
         for split in splits:
             model = fit_model(data, key, leaves, _between(data.usable, split.train_start, split.train_end),
-                              params, seed)
+                              params, seed, linear=linear.get((key, split)))
+            linear.setdefault((key, split), model)
             va = rows(data, _between(data.usable, split.validation_start, split.validation_end), key)
             Xv, yv = data.features.loc[va].to_numpy(float), data.label(key).bucket.loc[va].to_numpy(int)
             model.tune_blend(Xv, yv).calibrate(Xv, yv)

@@ -52,3 +52,15 @@ def test_blend_weight_is_chosen_by_validation_log_loss_and_expected_utility_pick
     # utility table: holding bucket j when k was best costs |j - k| / 10, so a sure bucket k picks k
     onehot = np.eye(11)
     assert (np.argmax(model.expected_utility(onehot), axis=1) == np.arange(11)).all()
+
+
+def test_a_second_complexity_on_the_same_rows_reuses_the_linear_part_with_the_same_predictions():
+    """The inner search fits each label setting and fold at several LightGBM complexities: the standardisation
+    and logistic model do not depend on it, so they are fitted once (the speed of the nested walk-forward)."""
+    X, y, u = _noisy_buckets(1500, 3)
+    params = ModelParams(n_estimators=10)
+    first = BucketClassifier(11, params, num_leaves=3).fit(X, y, u)
+    reused = BucketClassifier(11, params, num_leaves=7).fit(X, y, u, linear=first)
+    fresh = BucketClassifier(11, params, num_leaves=7).fit(X, y, u)
+    assert reused.linear is first.linear
+    np.testing.assert_array_equal(reused.blended(X[:200]), fresh.blended(X[:200]))
