@@ -137,15 +137,19 @@ def check_prefect() -> list[Check]:
     if not api:
         return [Check("prefect", WARN, "PREFECT_API_URL is not set: flows run in ephemeral mode and nothing "
                                        "is scheduled (`prefect server start`, then `quantops serve`)")]
-    from prefect.client.orchestration import get_client
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.sorting import DeploymentSort
 
     try:
-        with get_client(sync_client=True) as client:
+        # the server PREFECT_API_URL names, whatever profile or settings context the process runs in
+        with SyncPrefectClient(api, api_key=os.environ.get("PREFECT_API_KEY")) as client:
             problem = client.api_healthcheck()
             if problem is not None:
                 raise problem
-            deployments = client.read_deployments()
-            flows = {f.id: f.name for f in client.read_flows()}
+            # limit and sort explicit: the sync client sends them as null otherwise and the server refuses (422)
+            deployments = client.read_deployments(limit=200, sort=DeploymentSort.NAME_ASC)
+            # by id: the sync client's read_flows sends null filters, which the server refuses as well
+            flows = {d.flow_id: client.read_flow(d.flow_id).name for d in deployments}
     except Exception as exc:  # noqa: BLE001 - an unreachable API is the finding
         return [Check("prefect", FAIL, f"API {api} unreachable: {exc.__class__.__name__}: "
                                        f"{(str(exc).splitlines() or [''])[0][:200]}")]

@@ -86,3 +86,22 @@ def test_unreachable_services_and_a_bad_config_fail(app_env, monkeypatch, tmp_pa
     assert code == EXIT_ATTENTION
     assert found["database"][0]["status"] == "failed" and "unreachable" in found["database"][0]["detail"]
     assert "sessions" not in found  # nothing more can be checked without the database
+
+
+def test_status_reads_a_live_prefect_server_and_its_registered_deployments(app_env, monkeypatch):
+    """Against the test harness's real Prefect server: the API is healthy, quantops' deployments (registered as
+    `quantops serve` builds them) are listed by flow and name, and one that no process serves is flagged."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import build_deployments
+
+    daily = next(d for d in build_deployments() if d.name.startswith("daily"))
+    daily.apply()
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    code, found = status()
+    assert found["prefect"][0]["status"] == "ok" and "healthy" in found["prefect"][0]["detail"], found["prefect"]
+    listed = [row["detail"] for row in found["deployment"]]
+    assert any(detail.startswith(f"daily/{daily.name}: ") for detail in listed), listed
+    served = [row for row in found["deployment"] if row["detail"].startswith(f"daily/{daily.name}")][0]
+    assert served["status"] == "attention" and "quantops serve" in served["detail"]  # registered, not served
+    assert code == EXIT_ATTENTION
