@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from domain.book.rules import Rules
 from domain.calendar import is_session, last_completed_session
+from domain.errors import RunFailed
 from domain.risk.book_alerts import book_alerts
 from tasks.run_log import record_run
 from flows.market_data import market_data
@@ -50,6 +51,10 @@ def daily(as_of: dt.date | None = None) -> dict:
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
 
+    failed = [s for s in summary["signals"] if s["status"] == "failed"]
+    if failed:  # the others were stepped and reported; the day is not complete and the failure hook alerts
+        raise RunFailed("daily " + str(day) + ": strategy step failed: "
+                        + "; ".join(f"{s['strategy']}: {s['error']}" for s in failed))
     record_run("daily", day, "completed")
     create_markdown_artifact(key=artifact_key("daily-summary", day), markdown=_markdown(summary),
                              description=f"daily {day}")
@@ -58,15 +63,23 @@ def daily(as_of: dt.date | None = None) -> dict:
 
 def strategy_steps(day: dt.date) -> list[dict]:
     """The per-strategy daily step, in registry order: decide (Targets at today's close, stored), then the
-    book step (the strategy's rules on its stored paper book: orders, fills, positions, equity)."""
+    book step (the strategy's rules on its stored paper book: orders, fills, positions, equity).
+    A strategy whose step fails does not stop the others: it is reported as failed (and the flow fails once
+    every strategy has had its turn)."""
     results = []
     for name in enabled_strategies():
-        strategy, entry = load_strategy(name), strategy_entry(name)
-        targets = decide_task(name)(name, strategy, day)
-        rules = strategy.rules()
-        # production's re-arm after the hard stop is the registry's (default: operator), not the backtest's
-        rules = entry.production_rules(rules) if isinstance(rules, Rules) else rules
-        book = step_book_task(name)(name, targets, rules, entry.capital, entry.stage)
+        try:
+            strategy, entry = load_strategy(name), strategy_entry(name)
+            targets = decide_task(name)(name, strategy, day)
+            rules = strategy.rules()
+            # production's re-arm after the hard stop is the registry's (default: operator), not the backtest's
+            rules = entry.production_rules(rules) if isinstance(rules, Rules) else rules
+            book = step_book_task(name)(name, targets, rules, entry.capital, entry.stage)
+        except Exception as exc:  # noqa: BLE001 - one strategy's failure must not starve the others
+            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            get_run_logger().error("%s: %s: %s", name, exc.__class__.__name__, first)
+            results.append({"strategy": name, "status": "failed", "error": f"{exc.__class__.__name__}: {first}"})
+            continue
         results.append({**summarize_targets(name, targets), "book": book})
     return results
 
