@@ -41,12 +41,13 @@ def daily(as_of: dt.date | None = None) -> dict:
     summary: dict = {"as_of": str(day), "status": "completed"}
     summary["market_data"] = market_data(day)
 
-    # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
-    summary["portfolio"] = portfolio_steps(day)
-
-    # strategies: decide-<name> then step-book-<name> per enabled strategy of config/strategies.yaml
+    # strategies: decide-<name> then step-book-<name> per enabled strategy of config/strategies.yaml (first,
+    # so the fund's NAV below counts today's P&L of the books that are live or at a fraction of capital)
     summary["signals"] = strategy_steps(day)
     summary["book_alerts"] = book_alert_steps(day, summary["signals"])
+
+    # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
+    summary["portfolio"] = portfolio_steps(day)
 
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])

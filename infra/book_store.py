@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -261,3 +261,17 @@ def fund_view(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     return pd.DataFrame([{"strategy": r.strategy, "as_of": r.as_of, "stage": r.stage, "capital": r.capital,
                           "equity": r.equity, "pnl": r.pnl, "drawdown": r.drawdown,
                           "in_fund_nav": r.stage != "paper"} for r in rows], columns=cols)
+
+
+def counted_book_pnl(engine: Engine, on: dt.date, fractions: Mapping[str, float]) -> float:
+    """The books' P&L the fund counts on ``on``: for each strategy's last book day on or before it,
+    (equity - capital) x its share: 1 at stage live, ``fractions[strategy]`` at stage fraction, 0 on paper."""
+    from sqlalchemy import func
+
+    last = (select(BookDayRow.strategy, func.max(BookDayRow.as_of).label("as_of"))
+            .where(BookDayRow.as_of <= on).group_by(BookDayRow.strategy).subquery())
+    stmt = select(BookDayRow).join(last, (BookDayRow.strategy == last.c.strategy) & (BookDayRow.as_of == last.c.as_of))
+    with Session(engine) as s:
+        rows = s.scalars(stmt.where(BookDayRow.stage != "paper")).all()
+    share = {"live": lambda r: 1.0, "fraction": lambda r: float(fractions.get(r.strategy, 1.0))}
+    return float(sum((r.equity - r.capital) * share[r.stage](r) for r in rows))

@@ -26,11 +26,13 @@ from domain.risk.params import RiskParams
 from domain.risk.portfolio_rules import drawdown_alert, realized_vol_alert
 from domain.tlt.volatility import fit_volatility_model
 from infra import portfolio_store as store
+from infra.book_store import counted_book_pnl
 from infra.db.engine import app_engine, transaction
 from infra.db.models.market import DailyBar, OptionQuote
 from infra.market_store import load_dividend_yield
 from infra.notifications import Notifier, idempotency_key
 from infra.settings import get_settings
+from infra.strategy_registry import load_registry
 from infra.tlt_exit_rule import live_risk_params
 from tasks.retry import TRANSIENT
 
@@ -198,10 +200,14 @@ def compute_nav_point(engine, as_of: dt.date, marks: MarkResult, params: RiskPar
         unrealized_base = marks.unrealized
     else:
         unrealized_base = store.unrealized_on(engine, base_date) or 0.0
+    # books at stage live or fraction count in the fund (paper books do not): their P&L since the base date
+    fractions = {e.name: e.fraction for e in load_registry()}
+    books_base, books_now = (counted_book_pnl(engine, d, fractions) for d in (base_date, as_of))
     point = nav_point(
         as_of=as_of, base_date=base_date, base_nav=base_nav,
-        realized_cum_at_base=store.realized_pnl_through(engine, base_date), unrealized_at_base=unrealized_base,
-        realized_cum_now=store.realized_pnl_through(engine, as_of), unrealized_now=marks.unrealized,
+        realized_cum_at_base=store.realized_pnl_through(engine, base_date),
+        unrealized_at_base=unrealized_base + books_base,
+        realized_cum_now=store.realized_pnl_through(engine, as_of), unrealized_now=marks.unrealized + books_now,
         previous_peak=store.previous_peak(engine, as_of),
     )
     navs = [*store.nav_series(engine, as_of, params.realized_vol_window), point.nav]

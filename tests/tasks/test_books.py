@@ -154,3 +154,27 @@ def test_an_allocators_leg_weights_step_as_the_legs_exposures_and_legs_read_the_
     assert list(live.index.date) == days and live.iloc[-1] == pytest.approx(0.5 * (404 / 400 - 1), abs=1e-12)
     with pytest.raises(InputError, match="no stored daily returns"):
         load_leg(engine, "never_ran", days[-1])
+
+
+def test_the_fund_nav_counts_live_books_and_not_paper_books(engine):
+    """The fund view is the sum: a book at stage live adds its P&L since the external NAV's date to the fund's
+    NAV; a paper book is tracked but adds nothing."""
+    from sqlalchemy.orm import Session
+
+    from domain.risk.params import RiskParams
+    from infra.portfolio_store import set_external_nav
+    from tasks.portfolio import MarkResult, compute_nav_point
+
+    days = [dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 4)]
+    put_bars(engine, "QQQ", dict(zip(days, [400.0, 404.0, 402.0])))
+    rules = Rules(commission_bps=0, slippage_bps=0)
+    for day in days:
+        for name, stage in (("live_one", "live"), ("paper_one", "paper")):
+            run_step(engine, name, Targets(as_of=pd.Timestamp(day), kind="exposure", weights={"QQQ": 0.5}), rules,
+                     capital=1e6, stage=stage)
+    with Session(engine) as session, session.begin():
+        set_external_nav(session, days[1], 10_000_000.0)
+    live = book_days(engine, "live_one").set_index("as_of")["equity"]
+    point = compute_nav_point(engine, days[2], MarkResult(days[2], [], {}), RiskParams()).point
+    assert point.nav == pytest.approx(10_000_000.0 + live[days[2]] - live[days[1]], rel=1e-12)
+    assert live[days[2]] != live[days[1]]  # the paper book moved as much, and is not in the NAV
