@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from domain.errors import InputError
 from domain.fingerprint import frame_fingerprint
 from domain.strategies.base import Inputs, Needs
-from domain.strategies.legs import BUY_AND_HOLD
+from domain.strategies.base import BUY_AND_HOLD
 from infra.book_store import book_days
 from infra.db.models.market import Instrument
 from infra.market_store import load_adjusted_bars, load_bars, load_option_quotes, load_yields

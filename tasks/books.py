@@ -14,8 +14,7 @@ from sqlalchemy import Engine
 
 from domain import book as books
 from domain.book import Book, Rules
-from domain.strategies.legs import BUY_AND_HOLD, combine_legs
-from domain.strategies.base import Targets
+from domain.strategies.base import BUY_AND_HOLD, Targets, combine_legs
 from infra.book_store import load_book, save_step
 from infra.db.engine import app_engine
 from infra.market_store import load_bars

@@ -84,7 +84,7 @@ def test_strategy_legs_come_from_inputs(closes, small_params):
 
 def test_leg_weights_combine_with_leg_exposures_into_book_weights(closes, small_params, fitted):
     from domain.book import Book, step
-    from domain.strategies.legs import combine_legs
+    from domain.strategies.base import combine_legs
 
     legs = Targets(as_of=pd.Timestamp("2020-01-02"), kind="legs",
                    leg_weights={"vol_regime": 0.7, "vol_regime_spy": 0.3}, details={"w_qqq": 0.7})
