@@ -11,6 +11,7 @@ from prefect.futures import as_completed
 from flows.hooks import FAILURE_HOOKS
 from flows.progress import report_progress
 from flows.run_names import walk_forward_name
+from tasks.blas_threads import one_blas_thread
 from tasks.research import (
     load_strategy,
     load_strategy_inputs,
@@ -24,13 +25,18 @@ from tasks.runners import describe_task_runner, make_task_runner
 
 
 def run_folds(strategy, folds, dataset, seed: int) -> list:
-    """Every fold as one task on the flow's task runner; results in completion order."""
-    futures = run_fold.map(unmapped(strategy), folds, unmapped(dataset), unmapped(seed))
-    results = []
-    for future in as_completed(futures):
-        result = future.result()
-        results.append(result)
-        report_progress(result.fold.name, "done")
+    """Every fold as one task on the flow's task runner; results in completion order.
+
+    The BLAS limit is taken here, in the flow's thread, for the whole fold stage: OpenBLAS ignores a worker
+    thread's limit once the main thread has set one, and two folds then share its pool and sum in an order
+    that depends on the race (tasks/blas_threads.py)."""
+    with one_blas_thread():
+        futures = run_fold.map(unmapped(strategy), folds, unmapped(dataset), unmapped(seed))
+        results = []
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            report_progress(result.fold.name, "done")
     return results
 
 

@@ -10,7 +10,6 @@ from dataclasses import asdict, is_dataclass
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from threadpoolctl import threadpool_limits
 
 from domain.promotion import PromotionGates, decide_promotion
 from domain.strategies.base import Inputs, Strategy
@@ -20,8 +19,8 @@ from infra.model_store import promoted_model, save_model_run
 from infra.research_store import save_walk_forward
 from infra.strategy_inputs import read_inputs
 from infra.strategy_registry import build_strategy
+from tasks.blas_threads import one_blas_thread
 from tasks.retry import TRANSIENT
-
 
 # Skill and overfitting figures a strategy's walk-forward summary may carry (vol_regime's do, issue 14).
 SKILL_KEYS = ("ic_spearman", "ic_pearson", "forecast_hit_rate", "base_rate")
@@ -51,7 +50,7 @@ def prepare_dataset(strategy: Strategy, inputs: Inputs):
 @task(name="walk-forward-fold", task_run_name="fold-{fold.name}")
 def run_fold(strategy: Strategy, fold: Fold, dataset, seed: int) -> FoldResult:
     # one BLAS/OpenMP thread per fold: the task runner already runs a fold per core
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return strategy.run_fold(fold, dataset, seed)
 
 

@@ -97,3 +97,45 @@ def test_cli_names_a_bad_runner_setting_in_one_line(runner_env):
     assert result.exit_code == 2 and "Traceback" not in result.output  # 2: bad input (flows/cli/errors.py)
     assert result.output.strip().splitlines()[-1] == (
         "error: QUANTOPS_TASK_RUNNER must be one of threads, processes, dask, got 'slurm'")
+
+
+class BlasProbe:
+    """A strategy whose folds only record how many BLAS threads they run with, long enough to overlap."""
+
+    name = "blas_probe"
+
+    def run_fold(self, fold, dataset, seed):
+        import time
+
+        from threadpoolctl import threadpool_info
+
+        from domain.walk_forward import FoldResult
+
+        time.sleep(0.3)
+        blas = max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        return FoldResult(fold=fold, predictions=pd.DataFrame(), info={"blas_threads": blas})
+
+
+def test_folds_on_the_thread_runner_run_on_one_blas_thread_even_after_the_main_thread_set_a_limit(prefect_harness):
+    """The CI failure of 2026-12-06: two walk-forwards on the thread runner differed in the last bits because
+    each fold's own limit did nothing once the main thread had set one (OpenBLAS), so folds shared its pool."""
+    import numpy  # noqa: F401  (OpenBLAS loaded, so threadpoolctl sees it)
+    from prefect import flow
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from domain.walk_forward import Fold
+    from flows.walk_forward import run_folds
+
+    day = pd.Timestamp("2024-01-02")
+    folds = [Fold(i, f"F{i}", day, day, day, day, day + pd.Timedelta(days=i), day + pd.Timedelta(days=i))
+             for i in range(4)]
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=2))
+    def probe_folds():
+        return run_folds(BlasProbe(), folds, None, 0)
+
+    with threadpool_limits(limits=2):  # anything in the main thread (sklearn, a test) may have set one
+        results = probe_folds()
+        after = max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+    assert sorted(r.info["blas_threads"] for r in results) == [1, 1, 1, 1]
+    assert after == 2
