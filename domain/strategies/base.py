@@ -164,6 +164,12 @@ class Strategy(ABC):
         return {"train_start": pd.Timestamp(fitted.train_start), "train_end": pd.Timestamp(fitted.train_end),
                 "chosen": dict(chosen() if callable(chosen) else chosen), "info": dict(getattr(fitted, "info", {}))}
 
+    def confidence(self, details: Mapping[str, Any]) -> float | None:
+        """The model's confidence in one stored decision (its Targets' ``details``), the statistic the health
+        checks of seed 000 section 10 watch (below 0.3 for 3 sessions: warning; below 0.2 for 5: critical).
+        Default: None, the strategy has no such statistic and is not judged on it."""
+        return None
+
     def vet(self, fitted: Any, validation: Any) -> list[str]:
         """The strategy's own acceptance gates on the walk-forward ``validation`` (what ``assemble`` returned)
         that vetted ``fitted``: the names of the gates that failed (empty: none, or it has none). The retrain

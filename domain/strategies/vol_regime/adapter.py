@@ -12,6 +12,7 @@ daily book and the walk-forward backtest (``domain.backtest.run_backtest`` with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,12 @@ class VolRegime(Strategy):
     def rules(self) -> Rules:
         """The overlay of config/vol_regime.yaml (throttle 3/5/8/12%, re-arm, caps) and its costs."""
         return Rules.from_overlay(self.params.overlay, self.params.costs)
+
+    def confidence(self, details: Mapping[str, Any]) -> float | None:
+        """``signal_strength``, |forecast| / spread of the out-of-sample forecasts: the "model confidence" of
+        seed 000 section 10.1, whose code tests ``signal_strength < 0.3`` ("Weak signal"). Not bounded by 1."""
+        value = details.get("signal_strength")
+        return float(value) if value is not None else None
 
     def decide(self, fitted: vr.FittedModel, inputs: Inputs, as_of: pd.Timestamp, book: Any) -> Targets:
         asset = self.params.asset
