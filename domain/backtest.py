@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 
 from domain.book.kernel import FLAG_NAMES as _ALL_FLAGS
-from domain.book.kernel import (HARD_CAPPED, HISTORY_FLAGS, SOFT_CAPPED, STOPPED, THROTTLED, TURNOVER_CAPPED,
-                                scalar_overlay_loop)
+from domain.book.kernel import HARD_CAPPED, HISTORY_FLAGS, SOFT_CAPPED, STOPPED, THROTTLED, TURNOVER_CAPPED
 from domain.book.paths import overlay_paths
 from domain.book.rules import Rules
 from domain.errors import InputError
@@ -206,11 +205,12 @@ def _frame(index, x, e, r, cost_rate, flags, tdd, costs) -> BacktestResult:
 
 
 def _overlay_loop(r: np.ndarray, x: np.ndarray, overlay: OverlayParams, costs: CostModel):
-    """The one-pass overlay: (exposure, flags, throttle drawdown) lists. It is the book's session function
-    for one instrument (``domain.book.kernel.scalar_overlay_loop``), with these parameters as its rules."""
-    rules = Rules.from_overlay(overlay, costs)
-    e, fl, tdd, _ = scalar_overlay_loop(r.tolist(), x.tolist(), rules)
-    return e, fl, tdd
+    """The one-pass overlay: (exposure, flags, throttle drawdown) arrays. It is the book's session function
+    for one instrument (``domain.book.kernel.scalar_overlay_loop``), with these parameters as its rules,
+    compiled (``domain.book.scalar_jit``, bit-for-bit the same; imported here so numba loads on first use)."""
+    from domain.book.scalar_jit import overlay_loop
+
+    return overlay_loop(r, x, Rules.from_overlay(overlay, costs))
 
 
 def run_backtest(
@@ -229,9 +229,7 @@ def run_backtest(
         return _frame(asset_returns.index, x, x.copy(), r, rate, np.zeros(n, dtype=np.int64), np.zeros(n), costs)
 
     e, fl, tdd = _overlay_loop(r, x, overlay, costs)
-    return _frame(
-        asset_returns.index, x, np.array(e), r, rate, np.array(fl, dtype=np.int64), np.array(tdd), costs
-    )
+    return _frame(asset_returns.index, x, e, r, rate, fl, tdd, costs)
 
 
 def backtest_net_returns(
@@ -241,7 +239,7 @@ def backtest_net_returns(
     without building a frame (for grid searches that score thousands of candidates)."""
     r = np.nan_to_num(np.asarray(asset_returns, dtype=float), nan=0.0)
     x = np.nan_to_num(np.asarray(target, dtype=float), nan=0.0)
-    e = x if overlay is None else np.array(_overlay_loop(r, x, overlay, costs)[0])
+    e = x if overlay is None else _overlay_loop(r, x, overlay, costs)[0]
     prev = np.concatenate(([0.0], e[:-1]))
     prev2 = np.concatenate(([0.0, 0.0], e[:-2]))[: len(e)]
     return prev * r - costs.rate * np.abs(prev - prev2)

@@ -5,8 +5,9 @@
 ``State`` of numpy arrays over the book's instruments plus a few scalars, mutated in place.
 
 ``scalar_overlay_loop`` is the same arithmetic specialised to one instrument with portfolio rules only
-(costs, throttle, caps, turnover, fill at the close), over plain Python floats: the grid searches of the
-walk-forward score thousands of candidates with it. Tests hold it equal to ``advance``.
+(costs, throttle, caps, turnover, fill at the close), over plain Python floats. Tests hold it equal to
+``advance``; it is the readable reference of its compiled twin ``scalar_jit`` (what ``run_backtest`` runs)
+and of ``paths`` (many candidate paths at once), both held equal to it bit for bit.
 """
 
 from __future__ import annotations

@@ -1,0 +1,216 @@
+"""``kernel.scalar_overlay_loop`` compiled (numba), history rules included, for the one-pass backtest.
+
+Why compiled: the history rules (``guards.Guards``) cost ~5 us a session in Python, six times the rest of
+the overlay, and issue 18 asks the backtest with them on to stay within 10% of the overlay alone. Their
+running sums are already O(1) a session; what costs is the interpreter, so the same loop is compiled.
+
+Same float operations in the same order as ``scalar_overlay_loop`` and ``Guards.update`` (no fastmath,
+so no reassociation and no fused multiply-add): the exposures, flags and drawdowns are bit-for-bit those
+of the Python loop, which stays the readable reference (tests hold them equal). The windows are views
+of whole-history arrays (the oldest element at a fixed offset), the trailing high the same monotonic
+deque as ``Guards``, over indices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from domain.book.guards import TINY_VAR
+from domain.book.kernel import (
+    AUTOCORR_TIGHTENED,
+    CORRELATION_SCALED,
+    CORRELATION_STOP,
+    HARD_CAPPED,
+    SOFT_CAPPED,
+    STOPPED,
+    THROTTLED,
+    TRAILING_STOP,
+    TURNOVER_CAPPED,
+    _levels,
+)
+from domain.book.rules import Rules
+
+
+def overlay_loop(r: np.ndarray, x: np.ndarray, rules: Rules):
+    """``scalar_overlay_loop(r, x, rules)`` from a flat book of equity 1: (exposure, flags, drawdown) arrays."""
+    plain = _levels(rules)
+    tight = _levels(rules, rules.autocorr_tighten) if rules.autocorr_threshold is not None else plain
+    tw = rules.trailing_window if rules.trailing_stop is not None else 0
+    on = rules.correlation_scale is not None or rules.correlation_stop is not None
+    cw = rules.correlation_window if on else 0
+    aw = rules.autocorr_window if rules.autocorr_threshold is not None else 0
+    lags = np.array(rules.autocorr_lags if aw else (), dtype=np.int64)
+    off = math.nan  # a threshold of a rule that is off (never compared: its window length is 0)
+    return _loop(
+        np.ascontiguousarray(r, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64),
+        np.array(plain[0], dtype=np.float64), np.array(tight[0], dtype=np.float64),
+        np.array(plain[1], dtype=np.float64), float(plain[2]), float(plain[3]), float(tight[2]), float(tight[3]),
+        float(rules.drawdown_soft_cap) if rules.drawdown_soft_cap is not None else math.inf,
+        float(rules.min_weight), float(rules.max_weight),
+        float(rules.max_turnover) if rules.max_turnover is not None else math.inf,
+        int(rules.rearm_after), float(rules.cost_rate),
+        int(tw), float(rules.trailing_stop) if tw else off,
+        int(cw), rules.correlation_scale is not None,
+        float(rules.correlation_scale) if rules.correlation_scale is not None else off,
+        rules.correlation_stop is not None,
+        float(rules.correlation_stop) if rules.correlation_stop is not None else off,
+        int(aw), lags, (aw - lags).astype(np.float64),  # (n - lag) as Guards divides by it, exact in a float
+        float(rules.autocorr_threshold) if aw else off,
+    )
+
+
+@njit(cache=False, nogil=True, error_model="numpy")
+def _market(r, cw):  # pragma: no cover
+    """The market's mean and variance over each ``cw``-session window, from Guards' running sums (the same
+    additions and subtractions in the same order); they read no path, so they come before the loop."""
+    n = r.shape[0]
+    sy_ = np.empty(n)
+    syy_ = np.empty(n)
+    sy = syy = 0.0
+    for t in range(n):
+        b = r[t]
+        sy, syy = sy + b, syy + b * b
+        if t >= cw:
+            b0 = r[t - cw]
+            sy, syy = sy - b0, syy - b0 * b0
+        sy_[t] = sy
+        syy_[t] = syy
+    my = sy_ / cw
+    return my, syy_ / cw - my * my
+
+
+@njit(cache=False, nogil=True, error_model="numpy")
+def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight, soft, lo, hi,
+          tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den, athr):  # pragma: no cover
+    n = r.shape[0]
+    e = np.empty(n)
+    fl = np.zeros(n, dtype=np.int64)
+    tdd = np.empty(n)
+    eq, peak, prev, pcost, flat = 1.0, 1.0, 0.0, 0.0, 0
+    # whole histories instead of windows: a window's oldest element is then at a fixed offset (no ring)
+    eqs = np.empty(n + 1)  # equity at each close, the book's starting equity first (it opens the window)
+    eqs[0] = eq
+    rets = np.empty(n)
+    dds = np.empty(n)
+    sx = sxx = sxy = 0.0
+    mys, vys = _market(r, max(cw, 1))
+    s = q = 0.0
+    n_lags = lags.shape[0]
+    p = np.zeros(max(n_lags, 1))
+    prev_dd = 0.0
+    for t in range(n):
+        ret = prev * r[t] - pcost
+        eq *= 1.0 + ret
+        if eq > peak:
+            peak = eq
+        dd = eq / peak - 1.0
+        tdd[t] = dd
+        v = x[t]
+        f = 0
+        scale = 1.0
+        mult = 1.0
+        tightened = False
+        if tw:
+            j = t + 1
+            eqs[j] = eq
+            high = eq
+            for i in range(max(j - tw + 1, 0), j):
+                high = max(high, eqs[i])
+            fall = 1.0 - eq / high
+            if fall > trail:
+                f |= TRAILING_STOP
+                mult = 0.0
+        if cw:
+            a = ret
+            b = r[t]
+            rets[t] = a
+            sx, sxx, sxy = sx + a, sxx + a * a, sxy + a * b
+            if t >= cw:
+                a0, b0 = rets[t - cw], r[t - cw]
+                sx, sxx, sxy = sx - a0, sxx - a0 * a0, sxy - a0 * b0
+            if t + 1 >= cw:
+                mx, my = sx / cw, mys[t]
+                vx, vy = sxx / cw - mx * mx, vys[t]
+                if vx > TINY_VAR and vy > TINY_VAR:
+                    corr = (sxy / cw - mx * my) / math.sqrt(vx * vy)
+                    if has_stop and corr > cstop:
+                        f |= CORRELATION_STOP
+                        mult = 0.0
+                    elif has_cs and corr > cs:
+                        f |= CORRELATION_SCALED
+                        mult *= 1.0 - (corr - cs) / (1.0 - cs)
+        if aw:
+            xd = dd - prev_dd
+            dds[t] = xd
+            s, q = s + xd, q + xd * xd
+            for i in range(n_lags):
+                lag = lags[i]
+                if t >= lag:
+                    p[i] += xd * dds[t - lag]
+            if t >= aw:  # the oldest leaves; the pairs where it is the earlier element go with it
+                old = dds[t - aw]
+                s -= old
+                q -= old * old
+                for i in range(n_lags):
+                    p[i] -= old * dds[t - aw + lags[i]]
+            if t + 1 >= aw:
+                mm = s / aw
+                var = q / aw - mm * mm
+                if var > TINY_VAR:
+                    # max_i (u_i / var) = (max_i u_i) / var: dividing by var > 0 and rounding are both
+                    # monotonic, so one division gives Guards' largest autocorrelation to the bit
+                    top = -math.inf
+                    for i in range(n_lags):
+                        top = max(top, p[i] / den[i] - mm * mm)
+                    if top / var > athr:
+                        f |= AUTOCORR_TIGHTENED
+                        tightened = True
+        thresholds = th_tight if tightened else th_plain
+        first = first_tight if tightened else first_plain
+        last = last_tight if tightened else last_plain
+        for i in range(thresholds.shape[0]):
+            if dd < thresholds[i]:
+                scale = scales[i]
+                break
+        stopped = dd < last and scale == 0.0
+        if scale != 1.0:
+            f |= THROTTLED
+            v *= scale
+        if stopped:
+            f |= STOPPED
+        if mult != 1.0:
+            v *= mult
+        if dd < first and abs(v) > soft:
+            f |= SOFT_CAPPED
+            v = soft if v > 0 else -soft
+        if v > hi:
+            f |= HARD_CAPPED
+            v = hi
+        elif v < lo:
+            f |= HARD_CAPPED
+            v = lo
+        prev_dd = dd  # Guards' eq / peak - 1 after the re-arm: dd, or 0 exactly where the peak is reset
+        if stopped:
+            flat += 1
+            if rearm and flat >= rearm:
+                peak = eq
+                flat = 0
+                prev_dd = 0.0
+        else:
+            flat = 0
+        if not stopped and mult != 0.0:
+            ch = v - prev
+            if ch > tmax:
+                f |= TURNOVER_CAPPED
+                v = prev + tmax
+            elif ch < -tmax:
+                f |= TURNOVER_CAPPED
+                v = prev - tmax
+        e[t] = v
+        fl[t] = f
+        pcost = rate * abs(v - prev)
+        prev = v
+    return e, fl, tdd
