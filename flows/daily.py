@@ -75,7 +75,7 @@ def strategy_steps(day: dt.date) -> list[dict]:
             rules = strategy.rules()
             # production's re-arm after the hard stop is the registry's (default: operator), not the backtest's
             rules = entry.production_rules(rules) if isinstance(rules, Rules) else rules
-            book = step_book_task(name)(name, targets, rules, entry.capital, entry.stage)
+            book = step_book_task(name)(name, targets, rules, entry.capital, entry.stage, entry.fraction)
         except Exception as exc:  # noqa: BLE001 - one strategy's failure must not starve the others
             first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             get_run_logger().error("%s: %s: %s", name, exc.__class__.__name__, first)
@@ -122,6 +122,6 @@ def _book_line(book: dict) -> str:
     if book.get("status") != "stepped":
         return f"book: {book.get('status', 'not stepped')}"
     held = ", ".join(f"{k} {v:.3f}" for k, v in book["weights"].items()) or "flat"
-    return (f"book: {held} after its rules (rules: {', '.join(book['filters']) or 'none'}); equity "
+    return (f"book ({book.get('stage', 'paper')}): {held} after its rules (rules: {', '.join(book['filters']) or 'none'}); equity "
             f"{book['equity']:,.2f}, P&L {book['pnl']:+,.2f}, drawdown {100 * book['drawdown']:.2f}%, "
             f"{book['orders']} order(s), events: {', '.join(book['events']) or 'none'}")

@@ -94,14 +94,16 @@ def _rules_json(rules: Rules) -> dict:
 
 
 def save_step(engine: Engine, *, strategy: str, stage: str, before: Book, after: Book, fills: Sequence[Fill],
-              events: Sequence[Event], orders: Sequence[Order], rules: Rules) -> None:
-    """Store the step of ``strategy`` that turned ``before`` into ``after`` (dated ``after.as_of``)."""
+              events: Sequence[Event], orders: Sequence[Order], rules: Rules, fraction: float | None = None) -> None:
+    """Store the step of ``strategy`` that turned ``before`` into ``after`` (dated ``after.as_of``), stepped
+    at ``stage`` with capital share ``fraction`` (what the fund's NAV counts of the day's P&L)."""
     day = after.as_of.date()
     with Session(engine) as s, s.begin():
         for model, column in ((BookDayRow, BookDayRow.as_of), (BookPositionRow, BookPositionRow.as_of),
                               (BookFillRow, BookFillRow.date), (BookEventRow, BookEventRow.date)):
             s.execute(delete(model).where(model.strategy == strategy, column == day))
-        s.add(BookDayRow(strategy=strategy, as_of=day, stage=stage, capital=after.capital, equity=after.equity,
+        s.add(BookDayRow(strategy=strategy, as_of=day, stage=stage, fraction=fraction, capital=after.capital,
+                         equity=after.equity,
                          pnl=after.equity - before.equity, net_return=after.equity / before.equity - 1.0,
                          gross_return=after.gross_return, cost=after.cost, drawdown=after.session_drawdown,
                          peak=after.peak, pending_cost=after.pending_cost,
@@ -203,8 +205,8 @@ def book_days(engine: Engine, strategy: str, limit: int | None = None) -> pd.Dat
         stmt = stmt.limit(limit)
     with Session(engine) as s:
         rows = s.scalars(stmt).all()
-    cols = ["as_of", "stage", "equity", "pnl", "net_return", "cost", "drawdown", "level", "stopped_sessions",
-            "filters"]
+    cols = ["as_of", "stage", "fraction", "equity", "pnl", "net_return", "cost", "drawdown", "level",
+            "stopped_sessions", "filters"]
     frame = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=cols)
     return frame.iloc[::-1].reset_index(drop=True)
 
@@ -246,9 +248,13 @@ def last_book_day(engine: Engine) -> dt.date | None:
 
 
 def fund_view(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Every strategy's latest book on or before ``as_of``: equity, P&L of its last day, and whether it
-    counts in the fund's NAV (stage other than paper: the hook issue 18's stages build on)."""
+    """Every strategy's latest book on or before ``as_of``: equity, P&L of its last day, its stage
+    (``infra.stage_store.effective_stage``: on that day, or with no ``as_of`` now, i.e. from its next step;
+    ``stepped_at`` is the stage its last day was stepped at) and whether it counts in the fund's NAV."""
     from sqlalchemy import func
+
+    from infra.stage_store import effective_stage, stored_stage
+    from infra.strategy_registry import load_registry
 
     last = select(BookDayRow.strategy, func.max(BookDayRow.as_of).label("as_of")).group_by(BookDayRow.strategy)
     if as_of is not None:
@@ -257,21 +263,26 @@ def fund_view(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     stmt = select(BookDayRow).join(last, (BookDayRow.strategy == last.c.strategy) & (BookDayRow.as_of == last.c.as_of))
     with Session(engine) as s:
         rows = s.scalars(stmt.order_by(BookDayRow.strategy)).all()
-    cols = ["strategy", "as_of", "stage", "capital", "equity", "pnl", "drawdown", "in_fund_nav"]
-    return pd.DataFrame([{"strategy": r.strategy, "as_of": r.as_of, "stage": r.stage, "capital": r.capital,
-                          "equity": r.equity, "pnl": r.pnl, "drawdown": r.drawdown,
-                          "in_fund_nav": r.stage != "paper"} for r in rows], columns=cols)
+    starts = {e.name: e.start_stage for e in load_registry()}
+    out = []
+    for r in rows:
+        stepped = stored_stage(r)
+        stage = effective_stage(engine, r.strategy, starts.get(r.strategy, stepped), as_of and r.as_of)
+        out.append({"strategy": r.strategy, "as_of": r.as_of, "stage": stage.label, "stepped_at": stepped.label,
+                    "share": stage.share, "capital": r.capital, "equity": r.equity, "pnl": r.pnl,
+                    "drawdown": r.drawdown, "in_fund_nav": stage.share > 0})
+    cols = ["strategy", "as_of", "stage", "stepped_at", "share", "capital", "equity", "pnl", "drawdown", "in_fund_nav"]
+    return pd.DataFrame(out, columns=cols)
 
 
 def counted_book_pnl(engine: Engine, on: dt.date, fractions: Mapping[str, float]) -> float:
-    """The books' P&L the fund counts on ``on``: for each strategy's last book day on or before it,
-    (equity - capital) x its share: 1 at stage live, ``fractions[strategy]`` at stage fraction, 0 on paper."""
-    from sqlalchemy import func
-
-    last = (select(BookDayRow.strategy, func.max(BookDayRow.as_of).label("as_of"))
-            .where(BookDayRow.as_of <= on).group_by(BookDayRow.strategy).subquery())
-    stmt = select(BookDayRow).join(last, (BookDayRow.strategy == last.c.strategy) & (BookDayRow.as_of == last.c.as_of))
+    """The books' P&L the fund counts up to ``on``: each book day's P&L times the capital share it was
+    stepped at (0 on paper, its fraction, 1 live), so a promotion counts only the sessions after it.
+    ``fractions``: the share of a day stored at stage fraction before the share was stored (migration 0009)."""
+    stmt = select(BookDayRow.strategy, BookDayRow.stage, BookDayRow.fraction, BookDayRow.pnl).where(
+        BookDayRow.as_of <= on, BookDayRow.stage != "paper")
     with Session(engine) as s:
-        rows = s.scalars(stmt.where(BookDayRow.stage != "paper")).all()
-    share = {"live": lambda r: 1.0, "fraction": lambda r: float(fractions.get(r.strategy, 1.0))}
-    return float(sum((r.equity - r.capital) * share[r.stage](r) for r in rows))
+        rows = s.execute(stmt).all()
+    share = {"live": lambda r: 1.0, "fraction": lambda r: float(
+        r.fraction if r.fraction is not None else fractions.get(r.strategy, 1.0))}
+    return float(sum(r.pnl * share[r.stage](r) for r in rows))

@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 from domain import book as books
 from domain.book import Book, Rules
 from domain.strategies.base import BUY_AND_HOLD, Targets, combine_legs
+from domain.strategies.rollout import Stage
 from infra.book_store import load_book, save_step
 from infra.db.engine import app_engine
 from infra.market_store import load_bars
+from infra.stage_store import effective_stage
 from tasks.retry import TRANSIENT
 
 ADV_SESSIONS = 20
@@ -57,10 +59,13 @@ def leg_exposures(engine: Engine, targets: Targets) -> dict[str, dict[str, float
 
 
 def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital: float,
-             stage: str = "paper") -> dict:
+             stage: str = "paper", fraction: float = 1.0) -> dict:
     """The step of strategy ``name`` at the close of ``targets.as_of``; returns a summary. Weights over
-    other strategies' legs are first combined with the legs' own exposures into instrument weights."""
+    other strategies' legs are first combined with the legs' own exposures into instrument weights.
+    ``stage``/``fraction``: the registry's (where the rollout starts); the day is stepped at its effective
+    stage (``infra.stage_store.effective_stage``: the last promotion or demotion before it, if any)."""
     as_of = pd.Timestamp(targets.as_of).date()
+    at = effective_stage(engine, name, Stage(stage, fraction), as_of)
     if targets.kind == "legs":
         targets = combine_legs(targets, leg_exposures(engine, targets))
     before = load_book(engine, name, as_of) or Book(capital=float(capital))
@@ -68,9 +73,9 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
     prices = step_prices(engine, instruments, as_of, rules.max_adv_fraction is not None)
     after, fills, events = books.step(before, targets, prices, rules)
     orders = books.orders(before, after)
-    save_step(engine, strategy=name, stage=stage, before=before, after=after, fills=fills, events=events,
-              orders=orders, rules=rules)
-    return {"strategy": name, "as_of": str(as_of), "equity": after.equity, "pnl": after.equity - before.equity,
+    save_step(engine, strategy=name, stage=at.stage, fraction=at.share, before=before, after=after, fills=fills,
+              events=events, orders=orders, rules=rules)
+    return {"strategy": name, "as_of": str(as_of), "stage": at.label, "equity": after.equity, "pnl": after.equity - before.equity,
             "drawdown": after.drawdown, "weights": {k: float(v) for k, v in after.weights.items() if v != 0},
             "orders": len(orders), "fills": len(fills), "events": [e.kind for e in events],
             "event_details": [{"kind": e.kind, "instrument": e.instrument, "detail": dict(e.detail)} for e in events],
@@ -78,7 +83,8 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
 
 
 @task(name="step-book", **TRANSIENT)
-def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, stage: str = "paper") -> dict:
+def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, stage: str = "paper",
+              fraction: float = 1.0) -> dict:
     """Targets -> orders -> paper fills -> positions, NAV and P&L of strategy ``name``'s book. Targets of
     kinds the stepper does not handle (spreads) and missing targets (no model) are skipped."""
     logger = get_run_logger()
@@ -91,7 +97,7 @@ def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, 
     if targets.kind not in (*books.book.STEPPABLE_KINDS, "legs"):
         logger.info("%s: targets of kind %s have no book step yet", name, targets.kind)
         return {"strategy": name, "status": f"no book step for {targets.kind}"}
-    summary = run_step(app_engine(), name, targets, rules, capital, stage)
+    summary = run_step(app_engine(), name, targets, rules, capital, stage, fraction)
     logger.info("%s %s: book equity %.2f (P&L %+.2f, drawdown %.2f%%), %d order(s), events: %s", name,
                 summary["as_of"], summary["equity"], summary["pnl"], 100 * summary["drawdown"], summary["orders"],
                 ", ".join(summary["events"]) or "none")

@@ -23,6 +23,7 @@ from infra.model_store import code_version
 from infra.notifications import Notifier
 from infra.reporting.daily_report import DailyReport, render_daily_report
 from infra.book_store import book_days, load_book, orders_on
+from infra.stage_store import stored_stage
 from infra.research_store import load_targets
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
@@ -88,7 +89,8 @@ def _books(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
             rows.append({"strategy": strategy, "stage": "", "holdings": "not stepped this session"})
             continue
         book, last = load_book(engine, strategy, before=as_of + dt.timedelta(days=1)), days.iloc[-1]
-        rows.append({"strategy": strategy, "stage": last["stage"], "equity": book.equity, "pnl": last["pnl"],
+        # the stage the day was stepped at: the effective stage of that day (infra.stage_store)
+        rows.append({"strategy": strategy, "stage": stored_stage(last).label, "equity": book.equity, "pnl": last["pnl"],
                      "since_start": book.equity - book.capital, "drawdown": f"{-book.drawdown:.2%}",
                      "holdings": ", ".join(f"{k} {v:+.1%}" for k, v in book.weights.items()) or "flat",
                      "rules": last["filters"] or "none"})

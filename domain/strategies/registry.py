@@ -14,15 +14,16 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain.book.rules import Rules
 from domain.errors import InputError
 from domain.strategies.base import Strategy
+from domain.strategies.rollout import RolloutPolicy, Stage, parse_rollout
 
 STAGES = ("paper", "fraction", "live")
-_ENTRY_KEYS = {"class", "enabled", "capital", "stage", "fraction", "rearm"}
+_ENTRY_KEYS = {"class", "enabled", "capital", "stage", "fraction", "rearm", "rollout"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,13 @@ class StrategyEntry:
     stage: str = "paper"
     fraction: float = 1.0
     rearm: str = "operator"  # production's restart after the hard stop; backtests simulate the config's
+    rollout: RolloutPolicy = field(default_factory=RolloutPolicy)  # the ladder and promotion checks (top-level default, overridable)
+
+    @property
+    def start_stage(self) -> Stage:
+        """The config's stage: where the rollout starts. The effective stage is the stage history's last
+        change when it has one (``infra.stage_store.effective_stage``)."""
+        return Stage(self.stage, self.fraction)
 
     def production_rules(self, rules: Rules) -> Rules:
         """The strategy's rules with production's re-arm policy: ``operator`` by default (flat until
@@ -86,7 +94,7 @@ def load_class(class_path: str, name: str = "") -> type[Strategy]:
     return cls
 
 
-def _entry(name: str, raw: Any, source: str) -> StrategyEntry:
+def _entry(name: str, raw: Any, source: str, rollout: RolloutPolicy) -> StrategyEntry:
     where = f"{source}: strategies.{name}"
     if not isinstance(raw, Mapping):
         raise InputError(f"{where}: must be a mapping with at least 'class'")
@@ -113,7 +121,8 @@ def _entry(name: str, raw: Any, source: str) -> StrategyEntry:
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
         raise InputError(f"{where}.fraction: must be in (0, 1], got {fraction!r}")
     return StrategyEntry(name=name, class_path=raw["class"], enabled=enabled, capital=float(capital), stage=stage,
-                         fraction=float(fraction), rearm=str(rearm))
+                         fraction=float(fraction), rearm=str(rearm),
+                         rollout=parse_rollout(raw.get("rollout"), f"{where}.rollout", rollout))
 
 
 def parse_registry(raw: Mapping[str, Any], source: str = "strategies.yaml") -> Registry:
@@ -121,14 +130,15 @@ def parse_registry(raw: Mapping[str, Any], source: str = "strategies.yaml") -> R
     strategies = raw.get("strategies")
     if not isinstance(strategies, Mapping) or not strategies:
         raise InputError(f"{source}: needs a non-empty 'strategies' mapping")
-    extra = sorted(set(raw) - {"strategies"})
+    extra = sorted(set(raw) - {"strategies", "rollout"})
     if extra:
         raise InputError(f"{source}: unknown top-level key(s) {', '.join(extra)}")
+    rollout = parse_rollout(raw.get("rollout"), f"{source}: rollout")
     entries = []
     for name, body in strategies.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise InputError(f"{source}: strategy name {name!r} must be a lower-case identifier (it names config/<name>.yaml)")
-        entries.append(_entry(name, body, source))
+        entries.append(_entry(name, body, source, rollout))
     return Registry(tuple(entries))
 
 

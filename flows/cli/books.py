@@ -83,15 +83,17 @@ def _fund_view(engine, day) -> None:
     if frame.empty:
         console.print("no book has been stepped yet: run `quantops daily` (or `quantops demo`)")
         return
-    table = Table(title="strategy books (the fund's NAV counts the books past the paper stage)")
+    table = Table(title="strategy books (the fund's NAV counts the books past the paper stage, at their share)")
     for col in ("strategy", "as of", "stage", "capital", "equity", "P&L last day", "drawdown", "in fund NAV"):
         table.add_column(col, justify="left" if col in ("strategy", "stage") else "right")
     for r in frame.itertuples():
-        table.add_row(r.strategy, str(r.as_of), r.stage, _fmt(r.capital), _fmt(r.equity), _fmt(r.pnl, "+,.2f"),
-                      f"{100 * r.drawdown:.2f}%", "yes" if r.in_fund_nav else "no (paper)")
+        # a promotion or demotion after the last close applies from the next step
+        stage = r.stage if r.stage == r.stepped_at else f"{r.stage} (was {r.stepped_at} at this close)"
+        table.add_row(r.strategy, str(r.as_of), stage, _fmt(r.capital), _fmt(r.equity), _fmt(r.pnl, "+,.2f"),
+                      f"{100 * r.drawdown:.2f}%", f"yes ({r.share:.0%})" if r.in_fund_nav else "no (paper)")
     console.print(table)
-    counted = frame.loc[frame["in_fund_nav"], "equity"].sum()
-    console.print(f"books in the fund's NAV: {counted:,.2f}; paper books: {frame.loc[~frame['in_fund_nav'], 'equity'].sum():,.2f}")
+    counted = (frame["equity"] * frame["share"]).sum()
+    console.print(f"books in the fund's NAV (equity x share): {counted:,.2f}; paper books: {frame.loc[~frame['in_fund_nav'], 'equity'].sum():,.2f}")
 
 
 def book_command(
@@ -102,6 +104,7 @@ def book_command(
     """Positions, NAV and P&L of a strategy's (paper) book; without --strategy, every book's latest day."""
     from infra.book_store import book_days, book_positions
     from infra.db.engine import app_engine
+    from infra.stage_store import stored_stage
 
     engine = app_engine()
     if strategy is None:
@@ -117,13 +120,16 @@ def book_command(
             raise InputError(f"--date: {strategy!r} has no book on or before {day}")
     last = history.iloc[-1]
     first_equity = history["equity"].iloc[0] - history["pnl"].iloc[0]
-    console.print(f"{strategy} book after the close of {last['as_of']} ({last['stage']}): equity {last['equity']:,.2f}, "
+    stage = stored_stage(last).label  # the effective stage the day was stepped at
+    console.print(f"{strategy} book after the close of {last['as_of']} ({stage}): equity {last['equity']:,.2f}, "
                   f"P&L today {last['pnl']:+,.2f}, since start {last['equity'] - first_equity:+,.2f}, "
                   f"drawdown {100 * last['drawdown']:.2f}%"
                   + (f", throttle level {last['level']}" if last["level"] else "")
                   + (f", stopped {last['stopped_sessions']} session(s)" if last["stopped_sessions"] else ""))
     if last["stage"] == "paper":
         console.print("paper stage: tracked and reported, not part of the fund's NAV")
+    else:
+        console.print(f"the fund's NAV counts {stage} of this book's P&L")
     positions = book_positions(engine, strategy, last["as_of"])
     table = Table(title="positions")
     for col in ("instrument", "weight held", "weight decided", "quantity", "market value", "entry", "entry date",

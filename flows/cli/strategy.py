@@ -1,14 +1,17 @@
-"""`quantops strategy ...`: what an operator does to a strategy's book (re-arm it after its hard stop)."""
+"""`quantops strategy ...`: what an operator does to a strategy: re-arm its book after its hard stop, move
+it up or down the rollout ladder (paper -> 10% -> 50% -> 100% of its capital), show the stage history."""
 
 from __future__ import annotations
 
 import typer
+from rich.table import Table
 
+from flows.cli.errors import EXIT_ATTENTION, fail
 from flows.cli.render import make_console
 
 console = make_console()
-strategy_app = typer.Typer(help="Operate a strategy's book: re-arm it after its drawdown stop.",
-                           no_args_is_help=True)
+strategy_app = typer.Typer(help="Operate a strategy: re-arm its book after its drawdown stop; promote or demote "
+                                "it on the rollout ladder; its stage history.", no_args_is_help=True)
 
 
 @strategy_app.command("rearm")
@@ -25,3 +28,96 @@ def rearm_command(
     console.print(f"{name} re-armed at {done['at']:%Y-%m-%d %H:%M:%S %Z} after the close of {done['after_day']} "
                   f"(drawdown {done['drawdown']:.2%}, stopped {done['stopped_sessions']} session(s)): {done['reason']}",
                   highlight=False)
+
+
+def _moved(done: dict) -> str:
+    after = f"after the close of {done['after_day']}" if done["after_day"] else "before its first session"
+    return (f"{done['strategy']}: {done['from'].label} -> {done['to'].label} of its capital, from the next step "
+            f"({after}); {done['reason']}")
+
+
+@strategy_app.command("promote")
+def promote_command(
+    name: str = typer.Argument(..., help="Strategy to move one rung up the rollout ladder."),
+    reason: str = typer.Option("", "--reason", help="Why (stored with the checks' figures and the time)."),
+) -> None:
+    """One rung up the ladder (paper -> 10% -> 50% -> 100% by default; `rollout:` in strategies.yaml) if
+    the checks pass: sessions at the current stage, and the annualised tracking error of the book's daily
+    returns against the newest walk-forward run's on the same sessions. Refused (exit 1, nothing written)
+    with the failed checks and their figures otherwise."""
+    from infra.db.engine import app_engine
+    from infra.stage_store import PromotionRefused, promote
+    from infra.strategy_registry import strategy_entry
+
+    entry = strategy_entry(name)
+    try:
+        done = promote(app_engine(), entry, reason)
+    except PromotionRefused as exc:
+        raise fail(str(exc), EXIT_ATTENTION) from None
+    checks = done["checks"]
+    te = checks["tracking_error"]
+    console.print(_moved(done))
+    console.print(f"checks: {int(checks['sessions']['value'])} session(s) at {done['from'].label} "
+                  f"(>= {int(checks['sessions']['limit'])}); tracking error {te['value']:.2%} "
+                  f"(<= {te['limit']:.2%}) vs walk-forward run {checks['walk_forward_run']}")
+
+
+@strategy_app.command("demote")
+def demote_command(
+    name: str = typer.Argument(..., help="Strategy to pull back."),
+    reason: str = typer.Option(..., "--reason", help="Why (stored with the time)."),
+    to_paper: bool = typer.Option(False, "--to-paper", help="Straight back to paper, not one rung down."),
+) -> None:
+    """One rung down the ladder (or straight to paper with --to-paper), without checks: an operator can
+    always pull a strategy back. Applies from the next step."""
+    from infra.db.engine import app_engine
+    from infra.stage_store import demote
+    from infra.strategy_registry import strategy_entry
+
+    console.print(_moved(demote(app_engine(), strategy_entry(name), reason, to_paper)))
+
+
+@strategy_app.command("stages")
+def stages_command(
+    name: str | None = typer.Argument(None, help="One strategy (default: every registered one)."),
+) -> None:
+    """Each strategy's stage now (config's, or its last promotion/demotion) and the history of changes."""
+    from domain.strategies.rollout import Stage
+    from infra.db.engine import app_engine
+    from infra.stage_store import effective_stage, stage_history
+    from infra.strategy_registry import load_registry
+
+    registry, engine = load_registry(), app_engine()
+    entries = [registry.entry(name)] if name is not None else list(registry)
+    now = Table(title="stages now (the effective stage: config's, or the last change)")
+    for col in ("strategy", "stage", "config's", "ladder", "min sessions", "max tracking error"):
+        now.add_column(col)
+    for e in entries:
+        p = e.rollout
+        now.add_row(e.name, effective_stage(engine, e.name, e.start_stage).label, e.start_stage.label,
+                    " -> ".join(["paper", *(f"{s:.0%}" for s in p.ladder)]), ", ".join(map(str, p.min_sessions)),
+                    f"{p.max_tracking_error:.2%}")
+    console.print(now)
+    history = stage_history(engine, name)
+    if history.empty:
+        console.print("no stage change stored: each strategy is at its config's stage "
+                      "(`quantops strategy promote NAME`)")
+        return
+    table = Table(title="stage history")
+    for col in ("strategy", "at", "action", "from", "to", "after close", "by", "checks", "reason"):
+        table.add_column(col)
+    for r in history.itertuples():
+        checks = r.checks or {}
+        figures = ", ".join(f"{k} {_figure(k, v['value'])}" for k, v in checks.items()
+                            if isinstance(v, dict) and "value" in v)
+        table.add_row(r.strategy, f"{r.at:%Y-%m-%d %H:%M}", r.action,
+                      Stage.at_share(r.previous_fraction if r.previous_stage != "paper" else 0).label,
+                      Stage.at_share(r.fraction if r.stage != "paper" else 0).label, str(r.after_day or ""), r.by,
+                      figures or "none (operator)", r.reason)
+    console.print(table)
+
+
+def _figure(name: str, value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2%}" if name == "tracking_error" else f"{value:g}"

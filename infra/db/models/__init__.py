@@ -34,6 +34,7 @@ from infra.db.models.books import (  # noqa: E402
     BookFillRow,
     BookOrderRow,
     BookPositionRow,
+    StrategyStageRow,
 )
 
-__all__ += ["BookDayRow", "BookEventRow", "BookFillRow", "BookOrderRow", "BookPositionRow"]
+__all__ += ["BookDayRow", "BookEventRow", "BookFillRow", "BookOrderRow", "BookPositionRow", "StrategyStageRow"]

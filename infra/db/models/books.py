@@ -56,6 +56,8 @@ class BookDayRow(Base):
     filters: Mapped[list] = mapped_column(JSON)
     rules: Mapped[dict] = mapped_column(JSON)
     memory: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # recent sessions the history rules read
+    # the capital share the day was stepped at (its stage's, infra.stage_store); NULL: stepped before 0009
+    fraction: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -147,3 +149,27 @@ class BookRearmRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     drawdown: Mapped[float] = mapped_column(Float)
     equity: Mapped[float] = mapped_column(Float)
+
+
+class StrategyStageRow(Base):
+    """A change of a strategy's stage (``quantops strategy promote`` after its checks, ``demote`` by an
+    operator): applies to the book days after ``after_day`` (the last close stored when it was made)."""
+
+    __tablename__ = "strategy_stages"
+    __table_args__ = (
+        CheckConstraint("stage IN ('paper', 'fraction', 'live')", name="stage"),
+        CheckConstraint("action IN ('promote', 'demote')", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    fraction: Mapped[float] = mapped_column(Float)
+    previous_stage: Mapped[str] = mapped_column(String(16))
+    previous_fraction: Mapped[float] = mapped_column(Float)
+    after_day: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    checks: Mapped[dict] = mapped_column(JSON)
+    by: Mapped[str] = mapped_column(String(64))
