@@ -18,6 +18,7 @@ the run is reproducible and an entry does not depend on which entries came befor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,12 +82,13 @@ def _realised(best, sch, entry_iv, cal, raw, r, p, rule):
 
 def rolling_backtest(closes: pd.Series, raw_closes: pd.Series, rates: pd.DataFrame, params: TltOverlayParams,
                      start: dt.date, end: dt.date, seed: int = 42, config: BacktestConfig | None = None,
-                     rule: ExitRule | None = None) -> RollingBacktestResult:
+                     rule: ExitRule | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> RollingBacktestResult:
     """The overlay rule entered every `config.every` sessions in [start, end] (see the module docstring).
 
     `closes`: adjusted TLT closes, `raw_closes`: as-traded closes (pd.Series by date); `rates`: DGS20, DGS30
     and DGS3MO by date (percent or decimals). A trade is entered only if its expiry is on or before `end`
-    and the last close. `rule` defaults to params' exit rule."""
+    and the last close. `rule` defaults to params' exit rule; `progress(done, planned)` hears of each entry."""
     cfg = config or BacktestConfig()
     rule = rule or ExitRule(params.profit_target_pct, params.loss_limit_multiple, params.dte_close_threshold)
     vp = cfg.premium(params)
@@ -100,7 +102,10 @@ def rolling_backtest(closes: pd.Series, raw_closes: pd.Series, rates: pd.DataFra
     mult = params.contract_multiplier
     calibrations: dict[dt.date, object] = {}
     trades, entries, paths = [], [], []
-    for k in range(0, len(days), cfg.every):
+    planned = range(0, len(days), cfg.every)
+    for done, k in enumerate(planned, 1):
+        if progress is not None:
+            progress(done, len(planned))
         day = days[k]
         sch_end = day + pd.Timedelta(days=params.expiration_days)
         if sch_end > last:

@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "strategy": ("flows.cli.strategy", "strategy_app",
                  "Operate a strategy's book: re-arm it after its drawdown stop (with a reason)."),
     "tlt": ("flows.cli.tlt", "app",
-            "TLT credit-spread overlay: calibrate, evaluate, market-evaluate, optimize."),
+            "TLT credit-spread overlay: calibrate, evaluate, market-evaluate, optimize, backtest."),
     "retrain": ("flows.cli.research", "retrain_command",
                 "Fit on everything up to --as-of, validate walk-forward, store the model, promote it if it passes."),
     "walk-forward": ("flows.cli.research", "walk_forward_command",

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from domain.errors import InputError
+from flows.cli.tlt_backtest import backtest_cmd
 from flows.cli.tlt_output import console, finite, money, print_reasons, report, warn
 
 # domain.tlt pulls in numpy and scipy (seconds): each command imports what it uses, so that
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from domain.tlt.params import TltOverlayParams
 
 app = typer.Typer(no_args_is_help=True, help="TLT credit-spread overlay on a bond portfolio.")
+app.command("backtest")(backtest_cmd)  # the rolling historical backtest: flows/cli/tlt_backtest.py
 
 
 def _params(variance_premium: float | None = None) -> TltOverlayParams:

@@ -81,4 +81,4 @@ def test_shell_completion_completes_commands_and_subcommands(tmp_path):
         return done.stdout.split()
 
     assert complete("quantops pos", 1) == ["positions"]
-    assert set(complete("quantops tlt ", 2)) == {"calibrate", "evaluate", "market-evaluate", "optimize"}
+    assert set(complete("quantops tlt ", 2)) == {"calibrate", "evaluate", "market-evaluate", "optimize", "backtest"}
