@@ -85,3 +85,10 @@ def decide_promotion(candidate_calmar: float, current_calmar: float | None, gate
         reasons.append(f"within {gates.max_calmar_shortfall:.3f} of the current model's {current_calmar:.3f}")
     overfit_ok, overfit_reasons = _overfitting_gates(deflated_sharpe, pbo, gates)
     return PromotionDecision(passes and overfit_ok, tuple(reasons + overfit_reasons))
+
+
+def decide_on_own_gates(failed_strategy_gates: Sequence[str]) -> PromotionDecision:
+    """A model without a walk-forward validation (a calibration): only the strategy's own gates apply."""
+    if failed_strategy_gates:
+        return PromotionDecision(False, tuple(f"its own gate '{name}' failed" for name in failed_strategy_gates))
+    return PromotionDecision(True, ("its own gates pass (no walk-forward: see the strategy's own validation)",))

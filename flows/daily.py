@@ -71,7 +71,7 @@ def strategy_steps(day: dt.date) -> list[dict]:
     for name in enabled_strategies():
         try:
             strategy, entry = load_strategy(name), strategy_entry(name)
-            targets = decide_task(name)(name, strategy, day)
+            targets = decide_task(name)(name, strategy, day, entry.capital)
             rules = strategy.rules()
             # production's re-arm after the hard stop is the registry's (default: operator), not the backtest's
             rules = entry.production_rules(rules) if isinstance(rules, Rules) else rules
@@ -112,13 +112,30 @@ def _markdown(summary: dict) -> str:
             what = ", ".join(f"{k} {v:.3f}" for k, v in held.items()) or f"{signal['spreads']} spread(s)"
             lines.append(f"\n**{signal['strategy']}** ({signal['kind']}): {what} wanted for the next session "
                          f"(filters: {', '.join(signal['filters']) or 'none'})")
+            lines += _proposal_lines(signal)
             lines.append(_book_line(signal.get("book") or {}))
         else:
             lines.append(f"\n**{signal['strategy']}**: {signal['status']}")
     return "\n".join(lines)
 
 
+def _proposal_lines(signal: dict) -> list[str]:
+    """The top option spread proposals (each an order for the next session), or why there are none."""
+    if signal.get("kind") != "spreads":
+        return []
+    if not signal.get("proposals"):
+        return [f"no proposals: {signal.get('note') or 'none passes the screen'}"]
+    lines = ["", "| proposal | expiry | credit | POP | contracts |", "|---|---|---|---|---|"]
+    lines += [f"| sell {p['spread']} | {p['expiration']} | {p['credit']:.2f} | {p['pop']:.1%} | {p['contracts']} |"
+              for p in signal["proposals"]]
+    return lines + ["", f"Accepted trades: `quantops positions add --strategy {signal['strategy']} --type put|call "
+                        "--short-strike ... --long-strike ... --expiration ... --credit ... --contracts ...` (the daily "
+                        "marks and exit rules follow them from then on)."]
+
+
 def _book_line(book: dict) -> str:
+    if book.get("status") == "proposed":
+        return f"book: {book['orders']} spread order(s) proposed for the next session (`quantops orders`)"
     if book.get("status") != "stepped":
         return f"book: {book.get('status', 'not stepped')}"
     held = ", ".join(f"{k} {v:.3f}" for k, v in book["weights"].items()) or "flat"

@@ -160,6 +160,13 @@ def _store_orders(s: Session, strategy: str, day: dt.date, orders: Sequence[Orde
     return ids
 
 
+def save_orders(engine: Engine, *, strategy: str, day: dt.date, orders: Sequence[Order], timing: str) -> dict:
+    """Only the orders decided at ``day``'s close (a strategy whose book is not stepped: option spread
+    proposals), replacing that day's earlier ones that have no recorded fill, in one transaction."""
+    with Session(engine) as s, s.begin():
+        return _store_orders(s, strategy, day, orders, timing)
+
+
 def orders_on(engine: Engine, decided_on: dt.date, strategy: str | None = None) -> pd.DataFrame:
     """Orders decided at the close of ``decided_on`` (for the next session), by strategy and instrument."""
     stmt = select(BookOrderRow).where(BookOrderRow.decided_on == decided_on)

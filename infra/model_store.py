@@ -44,6 +44,10 @@ class StoredModel:
     params: dict
     metrics: dict
     model: Any
+    data_fingerprint: str = ""
+    gate_report: str = ""
+    train_start: dt.date | None = None
+    train_end: dt.date | None = None
 
 
 def save_model_run(
@@ -74,7 +78,7 @@ def _stored(row: ModelRun) -> StoredModel:
     if hashlib.sha256(blob).hexdigest() != row.artifact_sha256:
         raise RuntimeError(f"model run {row.id}: artifact checksum mismatch")
     return StoredModel(row.id, row.strategy, row.as_of, row.status, json.loads(row.params), json.loads(row.metrics),
-                       pickle.loads(blob))
+                       pickle.loads(blob), row.data_fingerprint, row.gate_report, row.train_start, row.train_end)
 
 
 def promoted_model(engine: Engine, strategy: str, as_of: dt.date | None = None) -> StoredModel | None:
@@ -87,6 +91,17 @@ def promoted_model(engine: Engine, strategy: str, as_of: dt.date | None = None) 
     stmt = stmt.order_by(ModelRun.as_of.desc()).limit(1)
     with Session(engine) as session:
         row = session.scalars(stmt).first()
+        return _stored(row) if row is not None else None
+
+
+def model_with_fingerprint(engine: Engine, strategy: str, fingerprint: str, params: dict) -> StoredModel | None:
+    """The latest stored model of ``strategy`` fitted on exactly this data with these parameters, if any."""
+    from sqlalchemy.orm import Session
+
+    stmt = select(ModelRun).where(ModelRun.strategy == strategy, ModelRun.data_fingerprint == fingerprint,
+                                  ModelRun.params == json.dumps(params, sort_keys=True, default=str))
+    with Session(engine) as session:
+        row = session.scalars(stmt.order_by(ModelRun.as_of.desc()).limit(1)).first()
         return _stored(row) if row is not None else None
 
 

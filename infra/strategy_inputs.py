@@ -18,7 +18,9 @@ from domain.strategies.base import Inputs, Needs
 from domain.strategies.base import BUY_AND_HOLD
 from infra.book_store import book_days
 from infra.db.models.market import Instrument
+from domain.portfolio.positions import SpreadPosition
 from infra.market_store import load_adjusted_bars, load_bars, load_option_quotes, load_yields
+from infra.portfolio_store import open_positions_at
 from infra.research_store import latest_walk_forward
 
 UNIVERSE_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume"]
@@ -100,6 +102,18 @@ def read_inputs(engine: Engine, needs: Needs, end: dt.date, start: dt.date | Non
         if not quotes.empty:
             options[underlying] = quotes
     legs = {leg: load_leg(engine, leg, end, start) for leg in needs.legs}
-    parts = [*bars.values(), universe, yields, *options.values(), *legs.values()]
+    raw = {symbol: load_raw_closes(engine, symbol, end, start) for symbol in needs.raw_closes}
+    spreads = tuple(p for p in open_positions_at(engine, end)
+                    if isinstance(p, SpreadPosition) and p.underlying in needs.open_spreads) if needs.open_spreads else ()
+    parts = [*bars.values(), universe, yields, *options.values(), *legs.values(), *raw.values()]
     return Inputs(as_of=pd.Timestamp(end), bars=bars, universe=universe, yields=yields, options=options, legs=legs,
-                  fingerprint=frame_fingerprint(*parts))
+                  raw_closes=raw, open_spreads=spreads, fingerprint=frame_fingerprint(*parts))
+
+
+def load_raw_closes(engine: Engine, symbol: str, end: dt.date, start: dt.date | None = None) -> pd.Series:
+    """As-traded closes of ``symbol`` dated in [start, end] (the adjusted bars' ``close`` is total return)."""
+    bars = load_bars(engine, [symbol], start, end)
+    if bars.empty:
+        raise InputError(f"no {symbol} bars in the database up to {end}: load them first (quantops demo / ingest)")
+    return pd.Series(bars["close"].to_numpy(dtype=float), index=pd.DatetimeIndex(bars["date"], name="date"),
+                     name=symbol)

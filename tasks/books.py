@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from domain import book as books
 from domain.book import Book, Rules
 from domain.strategies.base import BUY_AND_HOLD, Targets, combine_legs
+from domain.book.spread_orders import TIMING as SPREAD_TIMING
+from domain.book.spread_orders import spread_orders
 from domain.strategies.rollout import Stage
-from infra.book_store import load_book, save_step
+from infra.book_store import load_book, save_orders, save_step
 from infra.db.engine import app_engine
 from infra.market_store import load_bars
 from infra.stage_store import effective_stage
@@ -82,11 +84,21 @@ def run_step(engine: Engine, name: str, targets: Targets, rules: Rules, capital:
             "filters": books.active_filters(after.flags), "rearm": rules.describe_rearm(), "market": rules.market}
 
 
+def spread_step(engine: Engine, name: str, targets: Targets, capital: float) -> dict:
+    """Targets of kind "spreads": the proposals are stored as the next session's orders, not filled
+    (``domain.book.spread_orders``); a rerun of the day replaces them."""
+    as_of = pd.Timestamp(targets.as_of).date()
+    orders = spread_orders(targets, capital)
+    save_orders(engine, strategy=name, day=as_of, orders=orders, timing=SPREAD_TIMING)
+    get_run_logger().info("%s %s: %d spread order(s) proposed for the next session", name, as_of, len(orders))
+    return {"strategy": name, "status": "proposed", "as_of": str(as_of), "orders": len(orders)}
+
+
 @task(name="step-book", **TRANSIENT)
 def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, stage: str = "paper",
               fraction: float = 1.0) -> dict:
-    """Targets -> orders -> paper fills -> positions, NAV and P&L of strategy ``name``'s book. Targets of
-    kinds the stepper does not handle (spreads) and missing targets (no model) are skipped."""
+    """Targets -> orders -> paper fills -> positions, NAV and P&L of strategy ``name``'s book. Option spread
+    proposals become orders only (``spread_step``); missing targets (no model) are skipped."""
     logger = get_run_logger()
     if targets is None:
         return {"strategy": name, "status": "no targets"}
@@ -94,6 +106,8 @@ def step_book(name: str, targets: Targets | None, rules: Rules, capital: float, 
         logger.warning("%s: rules() returned a %s, not domain.book.Rules: its book is not stepped", name,
                        type(rules).__name__)
         return {"strategy": name, "status": "rules are not domain.book.Rules"}
+    if targets.kind == "spreads":
+        return spread_step(app_engine(), name, targets, capital)
     if targets.kind not in (*books.book.STEPPABLE_KINDS, "legs"):
         logger.info("%s: targets of kind %s have no book step yet", name, targets.kind)
         return {"strategy": name, "status": f"no book step for {targets.kind}"}

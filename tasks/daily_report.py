@@ -23,6 +23,7 @@ from infra.model_store import code_version
 from infra.notifications import Notifier
 from infra.reporting.daily_report import DailyReport, render_daily_report
 from infra.book_store import book_days, load_book, orders_on
+from domain.book.spread_orders import TIMING as SPREAD_TIMING
 from infra.stage_store import stored_stage
 from infra.research_store import load_targets
 from infra.settings import get_settings
@@ -65,7 +66,8 @@ def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
     """Orders of the strategies' books decided at this close, and proposals no book steps (option spreads)."""
     rows = [{"strategy": r.strategy, "instrument": r.instrument,
              "order": f"{r.side} {abs(r.quantity):,.2f} (ref. {r.reference_price:,.2f}, notional {r.notional:,.2f})",
-             "detail": f"{r.timing}, {r.status}"} for r in orders_on(engine, as_of).itertuples()]
+             "detail": f"{r.timing}, {r.status}"} for r in orders_on(engine, as_of).itertuples()
+            if r.timing != SPREAD_TIMING]  # spread orders: listed below from their proposals, with POP
     for strategy in strategies:
         targets = load_targets(engine, strategy, as_of)
         if targets is None or targets.as_of.date() != as_of or not targets.spreads:
@@ -73,8 +75,11 @@ def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
         for p in targets.spreads:
             rows.append({"strategy": strategy, "instrument": p.underlying,
                          "order": f"proposed: sell {p.contracts} {p.option_type} {p.short_strike:g}/{p.long_strike:g} "
-                                  f"{pd.Timestamp(p.expiration).date()} for {p.credit:,.2f} credit",
-                         "detail": "proposal (record accepted trades with `quantops positions add`)"})
+                                  f"{pd.Timestamp(p.expiration).date()} for {p.credit:,.2f} credit"
+                                  + (f", POP {p.pop:.1%}" if p.pop is not None else ""),
+                         "detail": f"proposal; accepted: quantops positions add --strategy {strategy} --type "
+                                   f"{p.option_type} --short-strike {p.short_strike:g} --long-strike {p.long_strike:g} "
+                                   f"--expiration {pd.Timestamp(p.expiration).date()} --credit PRICE --contracts N"})
     return rows
 
 

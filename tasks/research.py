@@ -11,11 +11,11 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from domain.promotion import PromotionGates, decide_promotion
+from domain.promotion import PromotionGates, decide_on_own_gates, decide_promotion
 from domain.strategies.base import Inputs, Strategy
 from domain.walk_forward import Fold, FoldResult
 from infra.db.engine import app_engine
-from infra.model_store import promoted_model, save_model_run
+from infra.model_store import model_with_fingerprint, promoted_model, save_model_run
 from infra.research_store import save_walk_forward
 from infra.strategy_inputs import read_inputs
 from infra.strategy_registry import build_strategy
@@ -114,36 +114,59 @@ def fit_final_model(strategy: Strategy, dataset, as_of: dt.date, seed: int):
     return strategy.fit(dataset, pd.Timestamp(as_of), seed)
 
 
+def store_fitted(name: str, strategy: Strategy, as_of: dt.date, fitted, fingerprint: str, seed: int, validation,
+                 gates: PromotionGates | None) -> dict:
+    """Store the fitted model with its provenance and promote it if it passes its gates (see ``gate_and_store``).
+
+    ``validation`` None (a strategy without a walk-forward, ``Strategy.walk_forward`` False): the strategy's
+    own gates decide alone, and a model fitted on the same data (fingerprint) with the same parameters is the
+    same version: the stored one is returned, nothing is written. Plain function: the CLI calls it too."""
+    engine = app_engine()
+    fit = strategy.describe_fit(fitted)
+    params = {"params": params_dict(strategy), "chosen": fit["chosen"]}
+    failed = strategy.vet(fitted, validation)  # before storing: a strategy may record its gates on the model
+    info = {f"tuning_{k}": v for k, v in fit["info"].items() if isinstance(v, (int, float, str))}
+    if validation is None:
+        same = model_with_fingerprint(engine, name, fingerprint, params)
+        if same is not None:
+            return {"model_id": same.id, "promoted": same.status in ("promoted", "retired"), "report": same.gate_report,
+                    "metrics": same.metrics, "train_start": str(same.train_start), "train_end": str(same.train_end),
+                    "fingerprint": same.data_fingerprint, "reused": True}
+        decision = decide_on_own_gates(failed)
+        metrics = info
+    else:
+        current = promoted_model(engine, name, as_of - dt.timedelta(days=1))
+        current_calmar = current.metrics.get("validation_calmar") if current else None
+        candidate_calmar = float(validation.summary["calmar"])
+        dsr, pbo = validation.summary.get("deflated_sharpe"), validation.summary.get("pbo")
+        decision = decide_promotion(candidate_calmar, current_calmar, gates, deflated_sharpe=dsr, pbo=pbo,
+                                    failed_strategy_gates=failed)
+        metrics = {
+            **info,
+            "validation_calmar": candidate_calmar,
+            "validation_cagr": float(validation.summary["cagr"]),
+            "validation_max_drawdown": float(validation.summary["max_drawdown"]),
+            "validation_sharpe": float(validation.summary["sharpe"]),
+            **{f"validation_{k}": float(validation.summary[k]) for k in OVERFITTING_KEYS if k in validation.summary},
+            "validation_start": str(validation.daily.index.min().date()),
+            "validation_end": str(validation.daily.index.max().date()),
+        }
+    model_id = save_model_run(
+        engine, strategy=name, as_of=as_of, train_start=fit["train_start"].date(), train_end=fit["train_end"].date(),
+        params=params, data_fingerprint=fingerprint, seed=seed, metrics=metrics,
+        status="promoted" if decision.promote else "rejected", gate_report=decision.report, model=fitted,
+    )
+    return {"model_id": model_id, "promoted": decision.promote, "report": decision.report, "metrics": metrics,
+            "train_start": str(fit["train_start"].date()), "train_end": str(fit["train_end"].date()),
+            "fingerprint": fingerprint, "reused": False}
+
+
 @task(name="gate-and-store-model", **TRANSIENT)
 def gate_and_store(name: str, strategy: Strategy, as_of: dt.date, fitted, fingerprint: str, seed: int, validation,
                    gates: PromotionGates) -> dict:
     """Store the fitted model with its provenance; promote it only if its walk-forward validation passes the
     generic promotion gates and the strategy's own acceptance gates (``Strategy.vet``)."""
-    engine = app_engine()
-    current = promoted_model(engine, name, as_of - dt.timedelta(days=1))
-    current_calmar = current.metrics.get("validation_calmar") if current else None
-    candidate_calmar = float(validation.summary["calmar"])
-    dsr, pbo = validation.summary.get("deflated_sharpe"), validation.summary.get("pbo")
-    failed = strategy.vet(fitted, validation)  # before storing: a strategy may record its gates on the model
-    decision = decide_promotion(candidate_calmar, current_calmar, gates, deflated_sharpe=dsr, pbo=pbo,
-                                failed_strategy_gates=failed)
-    fit = strategy.describe_fit(fitted)
-    metrics = {
-        **{f"tuning_{k}": v for k, v in fit["info"].items() if isinstance(v, (int, float, str))},
-        "validation_calmar": candidate_calmar,
-        "validation_cagr": float(validation.summary["cagr"]),
-        "validation_max_drawdown": float(validation.summary["max_drawdown"]),
-        "validation_sharpe": float(validation.summary["sharpe"]),
-        **{f"validation_{k}": float(validation.summary[k]) for k in OVERFITTING_KEYS if k in validation.summary},
-        "validation_start": str(validation.daily.index.min().date()),
-        "validation_end": str(validation.daily.index.max().date()),
-    }
-    model_id = save_model_run(
-        engine, strategy=name, as_of=as_of, train_start=fit["train_start"].date(), train_end=fit["train_end"].date(),
-        params={"params": params_dict(strategy), "chosen": fit["chosen"]}, data_fingerprint=fingerprint, seed=seed,
-        metrics=metrics, status="promoted" if decision.promote else "rejected", gate_report=decision.report,
-        model=fitted,
-    )
-    get_run_logger().info("%s model %d as of %s: %s", name, model_id, as_of, decision.report)
-    return {"model_id": model_id, "promoted": decision.promote, "report": decision.report, "metrics": metrics,
-            "train_start": str(fit["train_start"].date()), "train_end": str(fit["train_end"].date())}
+    outcome = store_fitted(name, strategy, as_of, fitted, fingerprint, seed, validation, gates)
+    get_run_logger().info("%s model %d as of %s: %s%s", name, outcome["model_id"], as_of, outcome["report"],
+                          " (same data and parameters as this stored version)" if outcome["reused"] else "")
+    return outcome

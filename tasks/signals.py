@@ -13,7 +13,8 @@ import pandas as pd
 from prefect import get_run_logger, task
 
 from domain.book import Book
-from domain.strategies.base import Strategy, Targets
+from domain.book.spread_orders import spread_label
+from domain.strategies.base import SpreadProposal, Strategy, Targets
 from infra.book_store import load_book
 from infra.db.engine import app_engine
 from infra.model_store import promoted_model
@@ -31,9 +32,10 @@ def with_live_forecasts(book: Book | None, history: pd.DataFrame) -> Book | None
 
 
 @task(name="decide", **TRANSIENT)
-def decide(name: str, strategy: Strategy, as_of: dt.date) -> Targets | None:
+def decide(name: str, strategy: Strategy, as_of: dt.date, capital: float | None = None) -> Targets | None:
     """Targets of strategy ``name`` for the next session, stored with the model that made them; None (and
-    a warning) when no model has been promoted yet."""
+    a warning) when no model has been promoted yet. A strategy proposing option spreads has no stepped book:
+    it sizes against a book of its registry ``capital``."""
     logger = get_run_logger()
     engine = app_engine()
     model = promoted_model(engine, name, as_of)
@@ -44,6 +46,8 @@ def decide(name: str, strategy: Strategy, as_of: dt.date) -> Targets | None:
     inputs = read_inputs(engine, strategy.needs, as_of, history_start(as_of, strategy.needs.history_days))
     book = with_live_forecasts(load_book(engine, name, before=as_of),
                                load_signals(engine, name, end=as_of - dt.timedelta(days=1)))
+    if book is None and strategy.target_kind == "spreads" and capital is not None:
+        book = Book(capital=float(capital))
     targets = strategy.decide(model.model, inputs, pd.Timestamp(as_of), book)
     save_targets(engine, strategy=name, targets=targets,
                  model_run_id=model.id)
@@ -63,4 +67,15 @@ def summarize_targets(name: str, targets: Targets | None, model_id: int | None =
     details = dict(targets.details)
     return {"strategy": name, "status": "decided", "kind": targets.kind, "weights": dict(targets.weights),
             "leg_weights": dict(targets.leg_weights), "spreads": len(targets.spreads),
-            "exposure": float(sum(targets.weights.values())), "filters": list(details.get("filters", []))}
+            "exposure": float(sum(targets.weights.values())), "filters": list(details.get("filters", [])),
+            "proposals": [proposal_row(p) for p in targets.spreads[:TOP_PROPOSALS]], "note": details.get("note")}
+
+
+TOP_PROPOSALS = 5  # how many proposals the daily summary lists (all of them are stored, and are orders)
+
+
+def proposal_row(p: SpreadProposal) -> dict:
+    """What the daily summary says of a proposal: the spread, expiry, credit, POP, contracts."""
+    return {"spread": spread_label(p), "expiration": str(pd.Timestamp(p.expiration).date()), "credit": p.credit,
+            "pop": p.pop, "contracts": p.contracts, "option_type": p.option_type, "short_strike": p.short_strike,
+            "long_strike": p.long_strike, "underlying": p.underlying}

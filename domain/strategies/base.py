@@ -43,7 +43,10 @@ class Needs:
     """What a strategy reads. ``symbols``: adjusted daily bars by symbol (e.g. QQQ, SPY, ^VIX);
     ``universe``: the stock universe panel; ``yields``: FRED series ids; ``option_chains``: underlyings
     whose stored chains it reads; ``legs``: names of other strategies (or ``buy_and_hold:SYM``) whose daily
-    return streams it allocates over; ``history_days``: sessions of history ``decide`` needs before as_of."""
+    return streams it allocates over; ``history_days``: sessions of history ``decide`` needs before as_of;
+    ``raw_closes``: symbols whose as-traded closes it reads beside the adjusted bars (adjusted / raw gives
+    the distributions: a dividend yield); ``open_spreads``: underlyings whose open option spread positions
+    (``quantops positions add``) it reads, e.g. to count them against a loss budget."""
 
     symbols: tuple[str, ...] = ()
     universe: bool = False
@@ -51,6 +54,8 @@ class Needs:
     option_chains: tuple[str, ...] = ()
     legs: tuple[str, ...] = ()
     history_days: int = 400
+    raw_closes: tuple[str, ...] = ()
+    open_spreads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,9 @@ class Inputs:
     ``yields``: wide frame (DatetimeIndex x series id, decimals) or None;
     ``options``: underlying -> option quotes frame (the stored chain layout);
     ``legs``: leg name -> daily return Series (and, where a leg has it, ``<name>:confidence``);
-    ``fingerprint``: hash of everything above, stored with any model fitted on it."""
+    ``raw_closes``: symbol -> as-traded close Series; ``open_spreads``: the open option spread positions
+    (``domain.portfolio.positions.SpreadPosition``) on the ``Needs.open_spreads`` underlyings at as_of;
+    ``fingerprint``: hash of the market data above (not the positions), stored with any model fitted on it."""
 
     as_of: pd.Timestamp
     bars: Mapping[str, pd.DataFrame] = field(default_factory=dict)
@@ -70,6 +77,8 @@ class Inputs:
     yields: pd.DataFrame | None = None
     options: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     legs: Mapping[str, pd.Series] = field(default_factory=dict)
+    raw_closes: Mapping[str, pd.Series] = field(default_factory=dict)
+    open_spreads: tuple[Any, ...] = ()
     fingerprint: str = ""
 
 
@@ -116,6 +125,9 @@ class Strategy(ABC):
     params_type: ClassVar[type]
     target_kind: ClassVar[str] = "exposure"
     benchmark: ClassVar[str] = "benchmark"  # label of the walk-forward result's benchmark column in reports
+    # False: the strategy has no walk-forward of its own (``folds`` says where its validation lives); the
+    # retrain stores the fitted model with its provenance and promotes it on ``vet(fitted, None)`` alone
+    walk_forward: ClassVar[bool] = True
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.params_type()

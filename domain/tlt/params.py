@@ -18,6 +18,7 @@ class TltOverlayParams:
     calibration_end: dt.date = dt.date(2024, 12, 31)
     covid_start: dt.date = dt.date(2020, 3, 1)
     covid_end: dt.date = dt.date(2021, 12, 31)
+    exclude_covid: bool = True  # calibration leaves [covid_start, covid_end] out (--no-covid-exclusion keeps it)
     min_observations: int = 60
     realized_vol_window: int = 21
     trading_days_per_year: float = 252.0

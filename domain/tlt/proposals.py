@@ -99,7 +99,7 @@ def propose(result: ChainEvaluation, p: TltOverlayParams, nav: float, min_pop: f
             underlying=underlying, option_type="put" if s.is_put else "call", short_strike=s.short_strike,
             long_strike=s.long_strike, expiration=pd.Timestamp(c.expiration), credit=c.credit,
             contracts=size.contracts, pop=m.pop,
-            details={"expected_return": m.expected_return, "cvar_95": m.cvar_95, "kelly_fraction": m.kelly_fraction,
+            details={"multiplier": p.contract_multiplier, "expected_return": m.expected_return, "cvar_95": m.cvar_95, "kelly_fraction": m.kelly_fraction,
                      "max_loss": s.max_loss(c.credit), "avg_days_held": e.avg_days_held, "limit": size.binding,
                      "short_iv": c.vol_short, "long_iv": c.vol_long, "exit_reasons": dict(e.exit_reasons)}))
     return tuple(out)

@@ -51,11 +51,8 @@ def retrain_command(
     for name in names:
         with console.status(f"retraining {name}..."):
             result = run_flow(retrain, f"retrain {name}", strategy=name, as_of=day, seed=seed)
-        m = result["metrics"]
         console.print(f"{name} model {result['model_id']} as of {result['as_of']}: {result['report']}", highlight=False)
-        console.print(f"validation {m['validation_start']}..{m['validation_end']}: Calmar {m['validation_calmar']:.2f}, "
-                      f"CAGR {m['validation_cagr']:.2%}, max drawdown {m['validation_max_drawdown']:.2%}, "
-                      f"Sharpe {m['validation_sharpe']:.2f}", highlight=False)
+        console.print(result["summary"], highlight=False)
 
 
 def walk_forward_command(

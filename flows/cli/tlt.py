@@ -99,7 +99,8 @@ def _check_common(n_paths: int, min_pop: float) -> None:
 @app.command("calibrate")
 def calibrate_cmd(
     data: Path = typer.Option(None, "--data", help="CSV with date, yield_20y, yield_30y, tlt_close."),
-    from_db: bool = typer.Option(False, "--from-db", help="Use the stored DGS20/DGS30 yields and TLT closes."),
+    from_db: bool = typer.Option(False, "--from-db", help="Use the stored DGS20/DGS30 yields and TLT closes and "
+                                 "store the result as a calibration version (the JSON is its export)."),
     output: Path = typer.Option(Path("calibration_results.json"), "--output"),
     start_date: str = typer.Option(None, "--start-date", help="Default 2019-01-01 (config)."),
     end_date: str = typer.Option(None, "--end-date", help="Default 2024-12-31 (config)."),
@@ -120,25 +121,18 @@ def calibrate_cmd(
     if (data is None) == (not from_db):
         raise InputError("give exactly one of --data CSV or --from-db")
     columns = dict(date_col=date_col, yield_20y_col=yield_20y_col, yield_30y_col=yield_30y_col, tlt_col=tlt_col)
-    if from_db:
-        from infra.db.engine import get_engine
-        from infra.market_store import load_tlt_calibration_frame
-        from infra.settings import get_settings
+    version = None
+    if from_db:  # a stored, versioned calibration (what the quarterly retrain stores); the JSON is its export
+        from flows.cli.tlt_calibrate import calibrate_from_db
 
-        # a year before the window too: the dividend yield at its end needs 12 months of distributions
-        frame = load_tlt_calibration_frame(get_engine(get_settings().resolved_database_url),
-                                           start - dt.timedelta(days=400), end)
-        if frame.empty:
-            raise InputError(f"no stored TLT closes with DGS20/DGS30 yields between {start} and {end}; "
-                             "run `quantops ingest` first")
-        columns, tlt_adj_col = {}, "tlt_adj_close"  # stored bars carry both closes: q comes with them
+        result, version = calibrate_from_db(p, start, end, exclude_covid=not no_covid_exclusion)
+        tlt_adj_col = "tlt_adj_close"  # stored bars carry both closes: q comes with them
     else:
         from infra.tlt_inputs import read_calibration_csv
 
-        frame = read_calibration_csv(data)
-    result = calibrate(frame, start, end, exclude_covid=not no_covid_exclusion,
-                       covid_window=(p.covid_start, p.covid_end), min_observations=p.min_observations,
-                       vol_window=p.realized_vol_window, tlt_adj_col=tlt_adj_col, **columns)
+        result = calibrate(read_calibration_csv(data), start, end, exclude_covid=not no_covid_exclusion,
+                           covid_window=(p.covid_start, p.covid_end), min_observations=p.min_observations,
+                           vol_window=p.realized_vol_window, tlt_adj_col=tlt_adj_col, **columns)
     warnings = _r2_warnings(result, p)
     output.write_text(json.dumps({**result.to_dict(), "warnings": warnings}, indent=2) + "\n")
     v, r, vol, cur = result.vasicek, result.regression, result.volatility, result.current
@@ -157,6 +151,10 @@ def calibrate_cmd(
     table.add_row("current", f"{cur.date}: 20y {cur.yield_20y:.3%}, 30y {cur.yield_30y:.3%}, TLT {cur.tlt_price:.2f}")
     console.print(table)
     warn(warnings)
+    if version is not None:
+        from flows.cli.tlt_calibrate import version_line
+
+        console.print(version_line(version))
     console.print(f"Wrote {output}")
 
 

@@ -114,5 +114,5 @@ def test_cli_without_strategy_runs_every_enabled_one_and_unknown_is_one_line(bah
     assert "vol_regime" not in wf.output
     unknown = runner.invoke(app, ["walk-forward", "--strategy", "nope", "--start", "2023-07-01", "--end", "2023-09-30"])
     assert unknown.exit_code != 0
-    assert "unknown strategy 'nope': choose one of vol_regime, vol_regime_spy, mean_reversion, allocator, buy_and_hold" in unknown.output
+    assert "unknown strategy 'nope': choose one of vol_regime, vol_regime_spy, mean_reversion, allocator, tlt_overlay, buy_and_hold" in unknown.output
     assert "Traceback" not in unknown.output
