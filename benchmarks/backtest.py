@@ -72,26 +72,34 @@ def main() -> int:
 def _history_rules(r: pd.Series, target: pd.Series, overlay_ms: float) -> bool:
     overlay = OverlayParams(**HISTORY_RULES)
     run_backtest(r, target, overlay)
-    times = []
+    # rules on and the overlay alone in turns, so a burst of load from other jobs hits both alike
+    times, alone = [], []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
         fast = run_backtest(r, target, overlay)
         times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        run_backtest(r, target, OverlayParams())
+        alone.append(time.perf_counter() - t0)
+    overlay_ms = min(overlay_ms, min(alone) * 1e3)
     close = (1 + r).cumprod().to_frame("QQQ")
     book = run_book(target.to_frame("QQQ"), close, Rules.from_overlay(overlay, CostModel()))
     same = np.allclose(book.exposures["QQQ"].to_numpy(), fast.exposure.to_numpy(), rtol=0, atol=1e-10) and \
         np.allclose(book.equity.to_numpy(), fast.equity.to_numpy(), rtol=1e-10, atol=0)
     ms = min(times) * 1e3
     flags = {k: int(v) for k, v in fast.filter_days().sum().items()}
-    print(f"with the history rules on: {ms:.2f} ms (best of {REPEATS}, median {np.median(times) * 1e3:.2f} ms); days active: {flags}")
+    print(f"with the history rules on: {ms:.2f} ms (best of {REPEATS}, median {np.median(times) * 1e3:.2f} ms); "
+          f"days active: {flags}")
     print(f"same as the book's session function (1e-10): {same}; final equity {fast.equity.iloc[-1]:.6f}")
     py_ms, py_same = _python_loop(r, target, overlay, fast)
+    py_alone_ms, _ = _python_loop(r, target, OverlayParams(), None)
     print(f"same backtest on the Python session loop: {py_ms:.2f} ms (best of 3, {py_ms / ms:.1f}x the compiled "
-          f"one); bit-identical: {py_same}")
+          f"one); bit-identical: {py_same}; the overlay alone on it (the figure before the compiled loop): "
+          f"{py_alone_ms:.2f} ms, so the rules on now take {ms / py_alone_ms:.2f}x that")
     ok = same and py_same and ms <= TARGET_MS
     print(f"target <= {TARGET_MS:.0f} ms with the rules on: {'PASS' if ok else 'FAIL'}")
     ratio = ms / overlay_ms
-    print(f"rules on / overlay alone: {ratio:.2f}x (target <= {MAX_RULES_RATIO:.2f}x): "
+    print(f"rules on / overlay alone ({overlay_ms:.2f} ms, best of both runs): {ratio:.2f}x (target <= {MAX_RULES_RATIO:.2f}x): "
           f"{'PASS' if ratio <= MAX_RULES_RATIO else 'FAIL'}")
     return ok and ratio <= MAX_RULES_RATIO
 
@@ -114,7 +122,7 @@ def _python_loop(r: pd.Series, target: pd.Series, overlay: OverlayParams, fast) 
             times.append(time.perf_counter() - t0)
     finally:
         bt._overlay_loop = compiled
-    return min(times) * 1e3, slow.frame.equals(fast.frame)
+    return min(times) * 1e3, fast is not None and slow.frame.equals(fast.frame)
 
 
 def _grid(r: pd.Series, points: int = 540, days: int = 252) -> bool:

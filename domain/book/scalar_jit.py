@@ -1,15 +1,16 @@
 """``kernel.scalar_overlay_loop`` compiled (numba), history rules included, for the one-pass backtest.
 
-Why compiled: the history rules (``guards.Guards``) cost ~5 us a session in Python, six times the rest of
-the overlay, and issue 18 asks the backtest with them on to stay within 10% of the overlay alone. Their
-running sums are already O(1) a session; what costs is the interpreter, so the same loop is compiled.
+Why compiled: in Python the history rules (``guards.Guards``) cost ~5 us a session, six times the rest
+of the overlay, and issue 18 asks the backtest with them on to stay near the overlay alone. Their running
+sums were already O(1) a session; what cost was the interpreter, so the same loop is compiled.
 
 Same float operations in the same order as ``scalar_overlay_loop`` and ``Guards.update`` (no fastmath,
 so no reassociation and no fused multiply-add): the exposures, flags and drawdowns are bit-for-bit those
-of the Python loop, which stays the readable reference (tests hold them equal). The windows are views
-of whole-history arrays (the oldest element at a fixed offset), the trailing high the same monotonic
-deque as ``Guards``, over indices.
-"""
+of the Python loop, which stays the readable reference (tests hold them equal). Only exact rewrites:
+windows are views of whole-history arrays (the oldest element at a fixed offset, no ring); the trailing
+high is kept with its position and rescanned only when it leaves the window (a maximum is exact however
+found); the largest autocorrelation takes one division (see the comment there); up to four lags are
+held in registers, a shorter list padded by repeating its last lag (a repeated lag changes no maximum)."""
 
 from __future__ import annotations
 
@@ -63,26 +64,6 @@ def overlay_loop(r: np.ndarray, x: np.ndarray, rules: Rules):
 
 
 @njit(cache=False, nogil=True, error_model="numpy")
-def _market(r, cw):  # pragma: no cover
-    """The market's mean and variance over each ``cw``-session window, from Guards' running sums (the same
-    additions and subtractions in the same order); they read no path, so they come before the loop."""
-    n = r.shape[0]
-    sy_ = np.empty(n)
-    syy_ = np.empty(n)
-    sy = syy = 0.0
-    for t in range(n):
-        b = r[t]
-        sy, syy = sy + b, syy + b * b
-        if t >= cw:
-            b0 = r[t - cw]
-            sy, syy = sy - b0, syy - b0 * b0
-        sy_[t] = sy
-        syy_[t] = syy
-    my = sy_ / cw
-    return my, syy_ / cw - my * my
-
-
-@njit(cache=False, nogil=True, error_model="numpy")
 def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight, soft, lo, hi,
           tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den, athr):  # pragma: no cover
     n = r.shape[0]
@@ -93,13 +74,20 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
     # whole histories instead of windows: a window's oldest element is then at a fixed offset (no ring)
     eqs = np.empty(n + 1)  # equity at each close, the book's starting equity first (it opens the window)
     eqs[0] = eq
+    high, at = eq, 0  # the window's high and where it is (the latest close at that level)
     rets = np.empty(n)
     dds = np.empty(n)
-    sx = sxx = sxy = 0.0
-    mys, vys = _market(r, max(cw, 1))
+    sx = sy = sxx = syy = sxy = 0.0
     s = q = 0.0
     n_lags = lags.shape[0]
     p = np.zeros(max(n_lags, 1))
+    four = 1 <= n_lags <= 4
+    pad = np.empty(4, dtype=np.int64)
+    for i in range(4):
+        pad[i] = lags[min(i, n_lags - 1)] if n_lags else 1
+    l0, l1, l2, l3 = pad[0], pad[1], pad[2], pad[3]
+    d0, d1, d2, d3 = float(aw - l0), float(aw - l1), float(aw - l2), float(aw - l3)
+    p0 = p1 = p2 = p3 = 0.0
     prev_dd = 0.0
     for t in range(n):
         ret = prev * r[t] - pcost
@@ -116,9 +104,14 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
         if tw:
             j = t + 1
             eqs[j] = eq
-            high = eq
-            for i in range(max(j - tw + 1, 0), j):
-                high = max(high, eqs[i])
+            if eq >= high:
+                high, at = eq, j
+            elif at <= j - tw:  # the high left the window: the highest of the window's closes
+                at = j - tw + 1
+                high = eqs[at]
+                for i in range(at + 1, j + 1):
+                    if eqs[i] >= high:
+                        high, at = eqs[i], i
             fall = 1.0 - eq / high
             if fall > trail:
                 f |= TRAILING_STOP
@@ -127,13 +120,13 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
             a = ret
             b = r[t]
             rets[t] = a
-            sx, sxx, sxy = sx + a, sxx + a * a, sxy + a * b
+            sx, sy, sxx, syy, sxy = sx + a, sy + b, sxx + a * a, syy + b * b, sxy + a * b
             if t >= cw:
                 a0, b0 = rets[t - cw], r[t - cw]
-                sx, sxx, sxy = sx - a0, sxx - a0 * a0, sxy - a0 * b0
+                sx, sy, sxx, syy, sxy = sx - a0, sy - b0, sxx - a0 * a0, syy - b0 * b0, sxy - a0 * b0
             if t + 1 >= cw:
-                mx, my = sx / cw, mys[t]
-                vx, vy = sxx / cw - mx * mx, vys[t]
+                mx, my = sx / cw, sy / cw
+                vx, vy = sxx / cw - mx * mx, syy / cw - my * my
                 if vx > TINY_VAR and vy > TINY_VAR:
                     corr = (sxy / cw - mx * my) / math.sqrt(vx * vy)
                     if has_stop and corr > cstop:
@@ -142,7 +135,39 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
                     elif has_cs and corr > cs:
                         f |= CORRELATION_SCALED
                         mult *= 1.0 - (corr - cs) / (1.0 - cs)
-        if aw:
+        if aw and four:  # up to four lags (the seed's 1, 5, 10, 20) in registers; a repeated lag changes no max
+            xd = dd - prev_dd
+            dds[t] = xd
+            s, q = s + xd, q + xd * xd
+            if t >= l0:
+                p0 += xd * dds[t - l0]
+            if t >= l1:
+                p1 += xd * dds[t - l1]
+            if t >= l2:
+                p2 += xd * dds[t - l2]
+            if t >= l3:
+                p3 += xd * dds[t - l3]
+            if t >= aw:  # the oldest leaves; the pairs where it is the earlier element go with it
+                o = t - aw
+                old = dds[o]
+                s -= old
+                q -= old * old
+                p0 -= old * dds[o + l0]
+                p1 -= old * dds[o + l1]
+                p2 -= old * dds[o + l2]
+                p3 -= old * dds[o + l3]
+            if t + 1 >= aw:
+                mm = s / aw
+                var = q / aw - mm * mm
+                if var > TINY_VAR:
+                    m2 = mm * mm
+                    # max_i (u_i / var) = (max_i u_i) / var: dividing by var > 0 and rounding are both
+                    # monotonic, so one division gives Guards' largest autocorrelation to the bit
+                    top = max(max(p0 / d0 - m2, p1 / d1 - m2), max(p2 / d2 - m2, p3 / d3 - m2))
+                    if top / var > athr:
+                        f |= AUTOCORR_TIGHTENED
+                        tightened = True
+        elif aw:
             xd = dd - prev_dd
             dds[t] = xd
             s, q = s + xd, q + xd * xd
@@ -150,7 +175,7 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
                 lag = lags[i]
                 if t >= lag:
                     p[i] += xd * dds[t - lag]
-            if t >= aw:  # the oldest leaves; the pairs where it is the earlier element go with it
+            if t >= aw:
                 old = dds[t - aw]
                 s -= old
                 q -= old * old
@@ -160,8 +185,6 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
                 mm = s / aw
                 var = q / aw - mm * mm
                 if var > TINY_VAR:
-                    # max_i (u_i / var) = (max_i u_i) / var: dividing by var > 0 and rounding are both
-                    # monotonic, so one division gives Guards' largest autocorrelation to the bit
                     top = -math.inf
                     for i in range(n_lags):
                         top = max(top, p[i] / den[i] - mm * mm)

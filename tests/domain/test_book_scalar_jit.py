@@ -1,6 +1,7 @@
 """The compiled one-instrument overlay (``domain.book.scalar_jit``, what ``run_backtest`` runs) equals the
 Python scalar loop (``kernel.scalar_overlay_loop``) bit for bit: exposures, flags and drawdowns, with every
-history rule on, each alone, none, a re-arm inside the autocorrelation window, and no throttle at all."""
+history rule on, each alone, none, one to five autocorrelation lags (up to four run in registers), a re-arm
+inside the autocorrelation window, and no throttle at all."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ CASES = {
     "correlation scale only": Rules(**BASE, correlation_scale=0.5, correlation_window=10),
     "correlation stop only": Rules(**BASE, correlation_stop=0.8),
     "autocorr, odd lags": Rules(**BASE, autocorr_threshold=0.1, autocorr_window=12, autocorr_lags=(2, 3, 11)),
+    "autocorr, one lag": Rules(**BASE, autocorr_threshold=0.1, autocorr_window=9, autocorr_lags=(4,)),
+    "autocorr, five lags": Rules(**BASE, autocorr_threshold=0.1, autocorr_window=15, autocorr_lags=(1, 2, 3, 5, 8)),
     "no throttle, operator": Rules(rearm="operator", trailing_stop=0.04, correlation_scale=0.6,
                                    autocorr_threshold=0.2),
     "stop every few weeks": Rules(drawdown_thresholds=(0.01, 0.02), drawdown_scales=(0.5, 0.0), rearm="sessions 3",
