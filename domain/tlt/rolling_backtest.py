@@ -117,7 +117,9 @@ def rolling_backtest(closes: pd.Series, raw_closes: pd.Series, rates: pd.DataFra
         cal, bill = at_entry(base, history, day)
         r = bill if np.isfinite(bill) else params.risk_free_rate
         chosen, why = _screen(cal, base.current.tlt_price, params, cfg, rule, day, r, vp, seed)
-        row = {"date": day, "calibrated": pd.Timestamp(qs), "spot": cal.current.tlt_price, "rate": r,
+        row = {"date": day, "calibrated": pd.Timestamp(qs), "base_iv": base.volatility.base_iv,
+               "price_sensitivity": base.volatility.price_sensitivity, "calibration_price": base.current.tlt_price,
+               "calibration_days": base.n_observations, "spot": cal.current.tlt_price, "rate": r,
                "div_yield": cal.div_yield, "traded": False, "why": why}
         if chosen is None:
             entries.append(row)

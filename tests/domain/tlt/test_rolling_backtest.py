@@ -145,3 +145,20 @@ def test_rates_without_the_30y_yield_are_one_clear_error():
     adj, raw, rates = make_market("flat")
     with pytest.raises(InputError, match="rates: missing column.*DGS30"):
         rolling_backtest(adj, raw, rates.drop(columns="DGS30"), PARAMS, START, END, 42, CONFIG)
+
+
+def test_each_quarter_is_calibrated_on_data_before_its_first_session_only():
+    market = make_market("noisy")
+    base = run(market)
+    entries = base.entries
+    # an entry late in its quarter: the days from the quarter's first session up to it are not in its fit
+    late = entries[entries["date"] > entries["calibrated"] + pd.Timedelta(days=40)].iloc[0]
+    adj, raw, rates = market
+    inside = (raw.index >= late["calibrated"]) & (raw.index < late["date"])
+    raw2, adj2 = raw.copy(), adj.copy()
+    raw2[inside] *= 1.0 + 0.05 * np.sin(np.arange(inside.sum()))  # 5% swings: a much higher realized vol
+    adj2[inside] *= 1.0 + 0.05 * np.sin(np.arange(inside.sum()))
+    moved = run((adj2, raw2, rates)).entries.set_index("date").loc[late["date"]]
+    fit = ["calibrated", "base_iv", "price_sensitivity", "calibration_price", "calibration_days"]
+    assert moved[fit].tolist() == late[fit].tolist()
+    assert late["calibration_days"] > 400  # two years of sessions before the quarter
