@@ -20,7 +20,7 @@ from tasks.signals import decide_task, summarize_targets
 from flows.hooks import FAILURE_HOOKS  # portfolio steps: failed/crashed runs alert
 from flows.run_names import artifact_key, daily_name
 from tasks.daily_report import write_daily_report
-from tasks.health import book_health_alerts
+from tasks.health import book_health
 from tasks.portfolio import portfolio_steps, risk_params, send_pending_alerts, store_alerts
 
 
@@ -44,10 +44,12 @@ def daily(as_of: dt.date | None = None) -> dict:
     # strategies: decide-<name> then step-book-<name> per enabled strategy of config/strategies.yaml (first,
     # so the fund's NAV below counts today's P&L of the books that are live or at a fraction of capital)
     summary["signals"] = strategy_steps(day)
-    summary["book_alerts"] = book_alert_steps(day, summary["signals"])
+    summary["book_alerts"], health = book_alert_steps(day, summary["signals"])
+    summary["health"] = health
 
-    # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary, report
-    summary["portfolio"] = portfolio_steps(day)
+    # portfolio steps: mark to market, NAV, risk checks, alerts (store then send), summary (with each
+    # strategy's stage and health), report
+    summary["portfolio"] = portfolio_steps(day, _book_lines(summary["signals"], health))
 
     # the fund report (HTML under QUANTOPS_HOME/reports/, linked from its artifact)
     summary["report"] = write_daily_report(day, [s["strategy"] for s in summary["signals"]])
@@ -85,17 +87,31 @@ def strategy_steps(day: dt.date) -> list[dict]:
     return results
 
 
-def book_alert_steps(day: dt.date, steps: list[dict]) -> int:
+def book_alert_steps(day: dt.date, steps: list[dict]) -> tuple[int, dict[str, dict]]:
     """Stops, time stops, throttle steps, the drawdown stop and the history rules of the books, and their
-    health (rolling Calmar, correlation with the market) as alerts, stored then sent."""
+    health (rolling Calmar, correlation with the market, model confidence, realised costs) as alerts, stored
+    then sent. Returns the number of alerts and each stepped strategy's stage and health."""
     stepped = [s for s in steps if (s.get("book") or {}).get("status") == "stepped"]
     alerts = [a for s in stepped for a in book_alerts(s["strategy"], day, s["book"]["event_details"])]
-    health = risk_params().health  # rolling Calmar and correlation with the market, once per episode
-    alerts += [a for s in stepped for a in book_health_alerts(s["strategy"], day, health, s["book"].get("market"))]
+    params = risk_params().health  # each condition alerts once per episode, and when it clears
+    health = {s["strategy"]: book_health(s["strategy"], day, params, s["book"].get("market")) for s in stepped}
+    alerts += [a for h in health.values() for a in h.pop("alerts")]
     if alerts:
         store_alerts(alerts)
         send_pending_alerts()
-    return len(alerts)
+    return len(alerts), health
+
+
+def _book_lines(signals: list[dict], health: dict[str, dict]) -> list[str]:
+    """The daily summary's line per strategy: its stage and each health check's state and figure."""
+    lines = []
+    for s in signals:
+        h = health.get(s["strategy"])
+        if h is None:
+            lines.append(f"{s['strategy']}: not stepped ({s['status']})")
+        else:
+            lines.append(f"{s['strategy']} ({h['stage']}): {h['text']}")
+    return lines
 
 
 def _markdown(summary: dict) -> str:
@@ -114,6 +130,9 @@ def _markdown(summary: dict) -> str:
                          f"(filters: {', '.join(signal['filters']) or 'none'})")
             lines += _proposal_lines(signal)
             lines.append(_book_line(signal.get("book") or {}))
+            h = summary.get("health", {}).get(signal["strategy"])
+            if h:
+                lines.append(f"stage {h['stage']}; health: {h['text']}")
         else:
             lines.append(f"\n**{signal['strategy']}**: {signal['status']}")
     return "\n".join(lines)

@@ -185,7 +185,7 @@ def orders_on(engine: Engine, decided_on: dt.date, strategy: str | None = None) 
 
 
 def record_actual_fill(engine: Engine, order_id: int, price: float, quantity: float | None = None,
-                       note: str | None = None) -> BookOrderRow:
+                       note: str | None = None, at: dt.datetime | None = None) -> BookOrderRow:
     """The desk's actual execution of an order (when it differs from paper). The paper book is not
     changed: it stays the strategy's record; the difference is reported as slippage."""
     if not (price > 0 and math.isfinite(price)):
@@ -201,7 +201,7 @@ def record_actual_fill(engine: Engine, order_id: int, price: float, quantity: fl
         row.actual_price = float(price)
         row.actual_quantity = float(quantity) if quantity is not None else row.quantity
         row.actual_note = note
-        row.actual_recorded_at = dt.datetime.now(dt.timezone.utc)
+        row.actual_recorded_at = at or dt.datetime.now(dt.timezone.utc)
     return row
 
 
@@ -236,6 +236,29 @@ def book_fills(engine: Engine, strategy: str, start: dt.date | None = None) -> p
         rows = s.scalars(stmt.order_by(BookFillRow.date, BookFillRow.timing.desc(), BookFillRow.instrument)).all()
     cols = ["date", "instrument", "timing", "weight_change", "price", "quantity", "notional", "cost", "order_id"]
     return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=cols)
+
+
+def fills_with_actuals(engine: Engine, strategy: str, start: dt.date | None = None) -> pd.DataFrame:
+    """The book's paper fills with their order's actual execution where the desk recorded one (NaN/NaT where
+    not): columns of ``domain.risk.costs.FILL_COLUMNS`` (``known``: the date the actual was recorded)."""
+    stmt = (select(BookFillRow.date, BookFillRow.weight_change, BookFillRow.price, BookFillRow.notional,
+                   BookFillRow.cost, BookOrderRow.actual_price, BookOrderRow.actual_quantity,
+                   BookOrderRow.actual_recorded_at)
+            .outerjoin(BookOrderRow, BookOrderRow.id == BookFillRow.order_id)
+            .where(BookFillRow.strategy == strategy).order_by(BookFillRow.date, BookFillRow.id))
+    if start is not None:
+        stmt = stmt.where(BookFillRow.date >= start)
+    with Session(engine) as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame({
+        "date": pd.to_datetime([r.date for r in rows]),
+        "side": [1.0 if r.weight_change > 0 else -1.0 for r in rows],
+        "price": [r.price for r in rows], "notional": [r.notional for r in rows], "cost": [r.cost for r in rows],
+        "actual_price": [r.actual_price if r.actual_price is not None else np.nan for r in rows],
+        "actual_quantity": [r.actual_quantity if r.actual_quantity is not None else np.nan for r in rows],
+        "known": pd.to_datetime([pd.Timestamp(r.actual_recorded_at).date() if r.actual_recorded_at else None
+                                 for r in rows]),
+    })
 
 
 def book_events(engine: Engine, strategy: str) -> pd.DataFrame:

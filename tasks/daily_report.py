@@ -16,6 +16,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from domain.calendar import next_session, sessions_between
 from domain.portfolio.positions import SpreadPosition
+from domain.risk.health import HealthParams
 from domain.risk.params import RiskParams
 from infra import portfolio_store as store
 from infra.db.engine import app_engine
@@ -24,10 +25,10 @@ from infra.notifications import Notifier
 from infra.reporting.daily_report import DailyReport, render_daily_report
 from infra.book_store import book_days, load_book, orders_on
 from domain.book.spread_orders import TIMING as SPREAD_TIMING
-from infra.stage_store import stored_stage
 from infra.research_store import load_targets
 from infra.settings import get_settings
 from infra.tlt_exit_rule import live_risk_params
+from tasks.health import book_health
 from tasks.retry import TRANSIENT
 
 NO_TARGETS = ("NO ALERT TARGETS CONFIGURED: alerts are stored but reach no one. Set QUANTOPS_ALERT_URLS "
@@ -83,9 +84,9 @@ def _orders(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
     return rows
 
 
-def _books(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
+def _books(engine, as_of: dt.date, strategies: list[str], health: HealthParams) -> list[dict]:
     """Each strategy's book after this close: stage, equity, P&L on the day and since it started, drawdown,
-    holdings, and the rules holding it back."""
+    holdings, the rules holding it back, and its health (each check's state and figure)."""
     rows = []
     for strategy in strategies:
         days = book_days(engine, strategy)
@@ -94,11 +95,11 @@ def _books(engine, as_of: dt.date, strategies: list[str]) -> list[dict]:
             rows.append({"strategy": strategy, "stage": "", "holdings": "not stepped this session"})
             continue
         book, last = load_book(engine, strategy, before=as_of + dt.timedelta(days=1)), days.iloc[-1]
-        # the stage the day was stepped at: the effective stage of that day (infra.stage_store)
-        rows.append({"strategy": strategy, "stage": stored_stage(last).label, "equity": book.equity, "pnl": last["pnl"],
+        h = book_health(strategy, as_of, health, engine=engine)  # its stage: the effective stage of that day
+        rows.append({"strategy": strategy, "stage": h["stage"], "equity": book.equity, "pnl": last["pnl"],
                      "since_start": book.equity - book.capital, "drawdown": f"{-book.drawdown:.2%}",
                      "holdings": ", ".join(f"{k} {v:+.1%}" for k, v in book.weights.items()) or "flat",
-                     "rules": last["filters"] or "none"})
+                     "rules": last["filters"] or "none", "health": h["text"]})
     return rows
 
 
@@ -134,7 +135,7 @@ def gather(as_of: dt.date, strategies: list[str]) -> DailyReport:
     warnings = [] if Notifier(get_settings().alert_url_list).targets else [NO_TARGETS]
     return DailyReport(as_of=as_of, next_session=next_session(as_of), nav=nav,
                        strategy_pnl=sorted(pnl.values(), key=lambda r: r["strategy"]),
-                       books=_books(engine, as_of, strategies), positions=positions,
+                       books=_books(engine, as_of, strategies, risk.health), positions=positions,
                        alerts=alerts, orders=_orders(engine, as_of, strategies), warnings=warnings,
                        provenance={"session": as_of, "code version": code_version(),
                                    "made at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})

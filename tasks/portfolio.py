@@ -5,6 +5,7 @@ the daily summary, and the report artifact. Load through infra, compute with dom
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -315,7 +316,9 @@ def send_pending_alerts() -> dict:
     return counts
 
 
-def summary_alert(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: list[Alert]) -> Alert:
+def summary_alert(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: list[Alert],
+                  books: Sequence[str] = ()) -> Alert:
+    """``books``: one line per strategy (its stage and health), from the daily flow."""
     exits = [a for a in alerts if a.position_id is not None and a.kind != "unmarked"]
     lines = [f"Daily summary {as_of.isoformat()}"]
     if nav.point is not None:
@@ -328,6 +331,9 @@ def summary_alert(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: lis
                  f"{marks.unrealized:,.2f})")
     lines.append(f"Exits due: {len({a.position_id for a in exits})}")
     lines += [f"  - {a.title}" for a in exits[:20]]
+    if books:
+        lines.append("Strategy books (stage: health):")
+        lines += [f"  - {line}" for line in books]
     lines.append(f"Alerts today: {len(alerts)}")
     lines += [f"  - [{a.severity}] {a.title}" for a in alerts if a.position_id is None][:10]
     numbers = {
@@ -342,10 +348,11 @@ def summary_alert(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: lis
 
 
 @task(name="send-daily-summary", cache_policy=NO_CACHE, **TRANSIENT)
-def send_daily_summary(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: list[Alert]) -> dict:
+def send_daily_summary(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: list[Alert],
+                       books: Sequence[str] = ()) -> dict:
     """Once per day: stored under the day's key, then delivered like any alert (a rerun sends nothing)."""
     engine = app_engine()
-    summary = summary_alert(as_of, marks, nav, alerts)
+    summary = summary_alert(as_of, marks, nav, alerts, books)
     with transaction(engine) as session:
         store.store_alerts(session, [summary])
     counts = deliver(engine, Notifier.from_settings(), keys=[summary.dedup_key])
@@ -413,14 +420,15 @@ def publish_report(as_of: dt.date, marks: MarkResult, nav: NavResult, alerts: li
 # ---------------------------------------------------------------- the steps, in order
 
 
-def portfolio_steps(as_of: dt.date) -> dict:
-    """Called by the daily flow after market data: the portfolio steps 1-5 for one session."""
+def portfolio_steps(as_of: dt.date, books: Sequence[str] = ()) -> dict:
+    """Called by the daily flow after market data: the portfolio steps 1-5 for one session. ``books``: the
+    summary's line per strategy (stage and health)."""
     marks = mark_to_market(as_of)
     nav = compute_nav(as_of, marks)
     alerts = run_risk_checks(as_of, marks, nav)
     new_keys = store_alerts(alerts)
     delivery = send_pending_alerts()
-    summary = send_daily_summary(as_of, marks, nav, alerts)
+    summary = send_daily_summary(as_of, marks, nav, alerts, books)
     publish_report(as_of, marks, nav, alerts, new_keys, delivery)
     return {
         "positions": len(marks.positions),

@@ -15,7 +15,8 @@ BUY_AND_HOLD_CLASS = "tests.strategies.buy_and_hold:BuyAndHold"
 
 def config_with_buy_and_hold(target: Path, *, vol_regime_enabled: bool = False, weight: float = 0.5,
                              symbol: str = "SPY", rules: dict | None = None, failing_gates: tuple[str, ...] = (),
-                             rearm: str | None = None, **promotion) -> Path:
+                             rearm: str | None = None, confidence: dict[str, float] | None = None,
+                             **promotion) -> Path:
     """Copy config/ to ``target``, register buy_and_hold (one registry line + its own params file, with
     ``rules`` as its book's rules and ``failing_gates`` as its own gates that fail; ``rearm``: production's
     re-arm policy on the registry line, default operator) and apply ``promotion`` overrides to promotion.yaml."""
@@ -26,7 +27,8 @@ def config_with_buy_and_hold(target: Path, *, vol_regime_enabled: bool = False, 
                                               **({"rearm": rearm} if rearm else {})}
     (target / "strategies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
     params = {"symbol": symbol, "weight": weight, **({"rules": rules} if rules else {}),
-              **({"failing_gates": list(failing_gates)} if failing_gates else {})}
+              **({"failing_gates": list(failing_gates)} if failing_gates else {}),
+              **({"confidence": confidence} if confidence else {})}
     (target / "buy_and_hold.yaml").write_text(yaml.safe_dump(params))
     gates = yaml.safe_load((target / "promotion.yaml").read_text())
     (target / "promotion.yaml").write_text(yaml.safe_dump({**gates, **promotion}))

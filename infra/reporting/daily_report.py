@@ -25,7 +25,7 @@ class DailyReport:
     next_session: dt.date
     nav: pd.DataFrame  # index date; columns nav, drawdown (<= 0 or >= 0 as stored: shown as a fall)
     strategy_pnl: list[dict] = field(default_factory=list)  # strategy, open, realized, unrealized, total
-    books: list[dict] = field(default_factory=list)  # strategy, stage, equity, pnl, since_start, drawdown, holdings, rules
+    books: list[dict] = field(default_factory=list)  # strategy, stage, equity, pnl, since_start, drawdown, holdings, rules, health
     positions: list[dict] = field(default_factory=list)  # id, strategy, position, opened, entry, mark, source, pnl, exits
     alerts: list[dict] = field(default_factory=list)  # severity, strategy, kind, title, status
     orders: list[dict] = field(default_factory=list)  # strategy, instrument, order, detail
@@ -126,7 +126,7 @@ def render_daily_report(report: DailyReport) -> str:
 <p class="sub">Each strategy's own book after its rules; a paper book is tracked here but is not in the fund's NAV.</p>
 {_table(report.books, [("strategy", "strategy"), ("stage", "stage"), ("equity", "equity"), ("pnl", "P&L on the day"),
                        ("since_start", "P&L since start"), ("drawdown", "drawdown"), ("holdings", "holdings"),
-                       ("rules", "rules active")],
+                       ("rules", "rules active"), ("health", "health (seed 000 section 10)")],
         "No strategy books yet.", money=("equity", "pnl", "since_start"))}
 <h2>Open positions</h2>
 {_table(report.positions, [("id", "id"), ("strategy", "strategy"), ("position", "position"), ("opened", "opened"),

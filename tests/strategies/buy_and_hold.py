@@ -25,6 +25,7 @@ class BuyAndHoldParams:
     validation_days: int = 63
     rules: Rules = field(default_factory=Rules)  # a `rules:` mapping in buy_and_hold.yaml; Strategy.rules() reads it
     failing_gates: tuple[str, ...] = ()  # its own acceptance gates that fail (Strategy.vet), for the retrain's tests
+    confidence: dict[str, float] = field(default_factory=dict)  # ISO date -> its "model confidence" (health tests)
 
 
 @dataclass(frozen=True)
@@ -75,5 +76,10 @@ class BuyAndHold(Strategy):
 
     def decide(self, fitted: Held, inputs: Inputs, as_of, book: Any) -> Targets:
         held = dict(getattr(book, "weights", {}) or {})
+        day = pd.Timestamp(as_of).date().isoformat()
+        confidence = {"confidence": self.params.confidence[day]} if day in self.params.confidence else {}
         return Targets(as_of=pd.Timestamp(as_of), kind="exposure", weights={fitted.symbol: fitted.weight},
-                       details={"previous": held, "filters": []})
+                       details={"previous": held, "filters": [], **confidence})
+
+    def confidence(self, details) -> float | None:
+        return details.get("confidence")
