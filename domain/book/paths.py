@@ -2,7 +2,9 @@
 
 A grid search scores hundreds of candidate target series on the same asset returns (vol_regime tunes 540 a
 fold); each path is the scalar loop's sequence of float operations, done elementwise over the paths, so a
-path's exposures are bit-for-bit those of the scalar loop (tests hold them equal). All paths advance in
+path's exposures are bit-for-bit those of the scalar loop (tests hold them equal). The tuning now runs the
+compiled loop over each path instead (``scalar_jit.overlay_loop_many``, ~6x faster on 540 x 252, also
+bit-identical); this stays as the numpy formulation the benchmark compares with. All paths advance in
 lockstep, so the history rules' windows have one length and only their values differ by path.
 """
 

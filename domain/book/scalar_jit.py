@@ -37,6 +37,20 @@ from domain.book.rules import Rules
 
 def overlay_loop(r: np.ndarray, x: np.ndarray, rules: Rules):
     """``scalar_overlay_loop(r, x, rules)`` from a flat book of equity 1: (exposure, flags, drawdown) arrays."""
+    return _loop(np.ascontiguousarray(r, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64),
+                 *_arguments(rules))
+
+
+def overlay_loop_many(r: np.ndarray, x: np.ndarray, rules: Rules) -> np.ndarray:
+    """Exposures (T x P) of ``overlay_loop(r, x[:, j], rules)`` for every column j of ``x`` (T x P): a grid
+    search's candidates, each its own path, in one compiled call."""
+    # paths as rows: each is then a contiguous 1-d array, the type ``_loop`` is already compiled for
+    paths = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T)
+    return _loop_many(np.ascontiguousarray(r, dtype=np.float64), paths, *_arguments(rules)).T
+
+
+def _arguments(rules: Rules) -> tuple:
+    """The rules as the compiled loop's scalar and array arguments (after ``r`` and ``x``)."""
     plain = _levels(rules)
     tight = _levels(rules, rules.autocorr_tighten) if rules.autocorr_threshold is not None else plain
     tw = rules.trailing_window if rules.trailing_stop is not None else 0
@@ -45,8 +59,7 @@ def overlay_loop(r: np.ndarray, x: np.ndarray, rules: Rules):
     aw = rules.autocorr_window if rules.autocorr_threshold is not None else 0
     lags = np.array(rules.autocorr_lags if aw else (), dtype=np.int64)
     off = math.nan  # a threshold of a rule that is off (never compared: its window length is 0)
-    return _loop(
-        np.ascontiguousarray(r, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64),
+    return (
         np.array(plain[0], dtype=np.float64), np.array(tight[0], dtype=np.float64),
         np.array(plain[1], dtype=np.float64), float(plain[2]), float(plain[3]), float(tight[2]), float(tight[3]),
         float(rules.drawdown_soft_cap) if rules.drawdown_soft_cap is not None else math.inf,
@@ -63,7 +76,19 @@ def overlay_loop(r: np.ndarray, x: np.ndarray, rules: Rules):
     )
 
 
-@njit(cache=False, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
+def _loop_many(r, paths, th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight, soft, lo,
+               hi, tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den,
+               athr):  # pragma: no cover
+    out = np.empty(paths.shape)
+    for j in range(paths.shape[0]):
+        out[j] = _loop(r, paths[j], th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight,
+                       soft, lo, hi, tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den,
+                       athr)[0]
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight, soft, lo, hi,
           tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den, athr):  # pragma: no cover
     n = r.shape[0]

@@ -84,3 +84,17 @@ def test_run_backtest_runs_the_compiled_loop_and_equals_the_python_one():
     e_py, fl_py, _, _ = scalar_overlay_loop(r.tolist(), x.tolist(), Rules.from_overlay(overlay, CostModel()))
     np.testing.assert_array_equal(got.exposure.to_numpy(), np.array(e_py))
     np.testing.assert_array_equal(got.frame["flags"].to_numpy(), np.array(fl_py))
+
+
+def test_many_paths_in_one_call_equal_the_python_loop_path_by_path():
+    from domain.book.scalar_jit import overlay_loop_many
+
+    rng = np.random.default_rng(11)
+    r = rng.normal(0.0003, 0.02, 300)
+    x = np.clip(np.cumsum(rng.normal(0, 0.15, (300, 9)), axis=0) * 0.3, -1.3, 1.8)
+    x[:, 0] = 0.9
+    got = overlay_loop_many(r, x, CASES["all"])
+    assert got.shape == x.shape
+    for j in range(x.shape[1]):
+        e_py, _, _, _ = scalar_overlay_loop(r.tolist(), x[:, j].tolist(), CASES["all"])
+        np.testing.assert_array_equal(got[:, j], np.array(e_py))
