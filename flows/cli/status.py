@@ -2,8 +2,8 @@
 
 Checks: the database and its schema revision, the last completed session and the sessions the daily
 flow has not completed since, data freshness per series, alert targets (redacted; `--send-test` sends
-one message to each), the Prefect API and the served deployments, the live model of each strategy and
-whether every config file validates. Meant for cron: `quantops status --quiet || page-someone`.
+one message to each), the Prefect API and the served deployments, the live model and the rollout stage of
+each strategy and whether every config file validates. Meant for cron: `quantops status --quiet || page-someone`.
 """
 
 from __future__ import annotations
@@ -178,6 +178,22 @@ def check_models(engine, last: dt.date) -> list[Check]:
     return out
 
 
+def check_stages(engine) -> list[Check]:
+    """Each enabled strategy's effective stage (staged rollout): information, never attention."""
+    from infra.stage_store import effective_stage, stage_history
+    from infra.strategy_registry import load_registry
+
+    out = []
+    for entry in load_registry().enabled:
+        stage = effective_stage(engine, entry.name, entry.start_stage)
+        history = stage_history(engine, entry.name)
+        since = ("config's stage" if history.empty else
+                 f"{history['action'].iloc[-1]}d {history['at'].iloc[-1]:%Y-%m-%d}: {history['reason'].iloc[-1]}")
+        counted = "not in the fund's NAV" if stage.share == 0 else f"{stage.label} of its P&L in the fund's NAV"
+        out.append(Check(f"stage {entry.name}", OK, f"{stage.label} ({counted}; {since})"))
+    return out
+
+
 def _model_strategies() -> list[str]:
     from infra.strategy_registry import enabled_strategies
 
@@ -224,7 +240,7 @@ def run_checks(send_test: bool) -> list[Check]:
         checks += check_sessions(engine, last) + check_data(engine, last)
     checks += check_alerts(send_test) + check_prefect()
     if engine is not None:
-        checks += check_models(engine, last)
+        checks += check_models(engine, last) + check_stages(engine)
     return checks + check_config()
 
 

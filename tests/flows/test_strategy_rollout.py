@@ -6,6 +6,7 @@ hand-made book."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -24,6 +25,7 @@ from infra.portfolio_store import set_external_nav
 from infra.settings import CONFIG_DIR, reset_settings_cache
 from infra.stage_store import stage_history
 from tasks.books import run_step
+from tasks.daily_report import _books
 from tasks.portfolio import MarkResult, compute_nav_point
 from tests.portfolio_fixtures import put_bars
 
@@ -101,7 +103,7 @@ def test_promote_is_refused_for_a_tracking_error_over_the_limit(rollout_db):
     assert result.exit_code == 1 and "no walk-forward run of vr has no return for 6 of the 6 sessions" in result.output
 
 
-def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_book(rollout_db):
+def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_book(rollout_db, monkeypatch):
     step(rollout_db, DAYS[:6])
     store_walk_forward(rollout_db, wiggle(book_returns(rollout_db), 1e-4))  # 0.17% annualised
     result = runner.invoke(app, ["strategy", "promote", "vr", "--reason", "a month of paper matches the backtest"])
@@ -131,6 +133,15 @@ def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_bo
     expected = 10_000_000.0 + 0.1 * (equity[DAYS[-1].date()] - equity[DAYS[5].date()])
     assert point.nav == pytest.approx(expected, rel=1e-12)
     assert equity[DAYS[5].date()] != equity[DAYS[3].date()]
+
+    # where it shows: the daily report's book table (the day's stage) and `quantops status`
+    (report_row,) = _books(rollout_db, DAYS[-1].date(), ["vr"])
+    assert report_row["stage"] == "10%"
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = runner.invoke(app, ["status", "--json"])
+    rows = json.loads(result.stdout[result.stdout.index("[\n"):])
+    (status_row,) = [r for r in rows if r["area"] == "stage vr"]
+    assert status_row["detail"].startswith("10% (10% of its P&L in the fund's NAV; promoted ")
 
 
 def test_demote_needs_no_checks_but_a_reason_and_stages_prints_the_history(rollout_db):
