@@ -25,7 +25,7 @@ from infra.portfolio_store import set_external_nav
 from infra.settings import CONFIG_DIR, reset_settings_cache
 from infra.stage_store import stage_history
 from tasks.books import run_step
-from tasks.daily_report import _books
+from tasks.health import strategy_stage
 from tasks.portfolio import MarkResult, compute_nav_point
 from tests.portfolio_fixtures import put_bars
 
@@ -134,9 +134,9 @@ def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_bo
     assert point.nav == pytest.approx(expected, rel=1e-12)
     assert equity[DAYS[5].date()] != equity[DAYS[3].date()]
 
-    # where it shows: the daily report's book table (the day's stage) and `quantops status`
-    (report_row,) = _books(rollout_db, DAYS[-1].date(), ["vr"])
-    assert report_row["stage"] == "10%"
+    # where it shows: the daily summary's and report's stage (the day's) and `quantops status`
+    assert strategy_stage(rollout_db, "vr", DAYS[-1].date()) == "10%"
+    assert strategy_stage(rollout_db, "vr", DAYS[5].date()) == "paper"
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     result = runner.invoke(app, ["status", "--json"])
     rows = json.loads(result.stdout[result.stdout.index("[\n"):])
