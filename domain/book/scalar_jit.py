@@ -46,7 +46,10 @@ def overlay_loop_many(r: np.ndarray, x: np.ndarray, rules: Rules) -> np.ndarray:
     search's candidates, each its own path, in one compiled call."""
     # paths as rows: each is then a contiguous 1-d array, the type ``_loop`` is already compiled for
     paths = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T)
-    return _loop_many(np.ascontiguousarray(r, dtype=np.float64), paths, *_arguments(rules)).T
+    out = _loop_many(np.ascontiguousarray(r, dtype=np.float64), paths, *_arguments(rules))
+    # back in C order: numpy's reductions over the trial matrix sum in an order that depends on the layout,
+    # and the tuning's Sharpe ratios and PBO must stay those of the C-ordered matrix to the last bit
+    return np.ascontiguousarray(out.T)
 
 
 def _arguments(rules: Rules) -> tuple:
