@@ -40,16 +40,26 @@ def _moved(done: dict) -> str:
 def promote_command(
     name: str = typer.Argument(..., help="Strategy to move one rung up the rollout ladder."),
     reason: str = typer.Option("", "--reason", help="Why (stored with the checks' figures and the time)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Run the checks and print them; write nothing."),
 ) -> None:
     """One rung up the ladder (paper -> 10% -> 50% -> 100% by default; `rollout:` in strategies.yaml) if
     the checks pass: sessions at the current stage, and the annualised tracking error of the book's daily
     returns against the newest walk-forward run's on the same sessions. Refused (exit 1, nothing written)
-    with the failed checks and their figures otherwise."""
+    with the failed checks and their figures otherwise. --dry-run: the checks only (exit 1 if one fails)."""
     from infra.db.engine import app_engine
-    from infra.stage_store import PromotionRefused, promote
+    from infra.stage_store import PromotionRefused, promote, promotion_decision
     from infra.strategy_registry import strategy_entry
 
     entry = strategy_entry(name)
+    if dry_run:
+        decision, _ = promotion_decision(app_engine(), entry)
+        target = decision.target.label if decision.target is not None else "none (top of the ladder)"
+        console.print(f"{name}: {decision.current.label} -> {target} (dry run, nothing written)")
+        for c in decision.checks:
+            console.print(f"  {'pass' if c.passed else 'FAIL'}  {c.detail}")
+        if not decision.allowed:
+            raise typer.Exit(EXIT_ATTENTION)
+        return
     try:
         done = promote(app_engine(), entry, reason)
     except PromotionRefused as exc:

@@ -106,6 +106,10 @@ def test_promote_is_refused_for_a_tracking_error_over_the_limit(rollout_db):
 def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_book(rollout_db, monkeypatch):
     step(rollout_db, DAYS[:6])
     store_walk_forward(rollout_db, wiggle(book_returns(rollout_db), 1e-4))  # 0.17% annualised
+    result = runner.invoke(app, ["strategy", "promote", "vr", "--dry-run"])
+    assert result.exit_code == 0 and "vr: paper -> 10% (dry run, nothing written)" in result.output
+    assert "pass  sessions at paper: 6 >= 5 required" in result.output
+    assert "pass  tracking error 0.17% <= 5.00%" in result.output and stage_history(rollout_db).empty
     result = runner.invoke(app, ["strategy", "promote", "vr", "--reason", "a month of paper matches the backtest"])
     assert result.exit_code == 0, result.output
     assert "vr: paper -> 10% of its capital, from the next step (after the close of 2024-01-09)" in result.output
@@ -118,12 +122,16 @@ def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_bo
     assert row.by and row.at is not None
     view = fund_view(rollout_db).set_index("strategy").loc["vr"]
     assert (view["stage"], view["stepped_at"], bool(view["in_fund_nav"])) == ("10%", "paper", True)
+    result = runner.invoke(app, ["book"])
+    assert result.exit_code == 0 and "10% (was paper at this close)" in result.output, result.output
 
     step(rollout_db, DAYS[6:])
     step(rollout_db, DAYS[4:5])  # re-running a day before the promotion keeps its stage
     stored = book_days(rollout_db, "vr")
     assert list(stored["stage"]) == ["paper"] * 6 + ["fraction"] * 4
     assert list(stored["fraction"].iloc[6:]) == [0.1] * 4 and (stored["fraction"].iloc[:6] == 0.0).all()
+    result = runner.invoke(app, ["book", "--strategy", "vr"])
+    assert result.exit_code == 0 and "the fund's NAV counts 10% of this book's P&L" in result.output
 
     with Session(rollout_db) as session, session.begin():
         set_external_nav(session, DAYS[3].date(), 10_000_000.0)
@@ -173,6 +181,9 @@ def test_demote_to_paper_from_any_rung(rollout_db):
     step(rollout_db, DAYS[6:])  # 4 sessions at 10%: too few for the next rung
     result = runner.invoke(app, ["strategy", "promote", "vr"])
     assert result.exit_code == 1 and "sessions at 10%: 4 < 5 required" in result.output
+    result = runner.invoke(app, ["strategy", "promote", "vr", "--dry-run"])
+    assert result.exit_code == 1 and "FAIL  sessions at 10%: 4 < 5 required" in result.output
+    assert "vr: 10% -> 50% (dry run" in result.output
     result = runner.invoke(app, ["strategy", "demote", "vr", "--to-paper", "--reason", "risk review"])
     assert result.exit_code == 0 and "10% -> paper" in result.output
     assert list(stage_history(rollout_db, "vr")["action"]) == ["promote", "demote"]
