@@ -6,8 +6,8 @@ config/strategies.yaml's ``stage``/``fraction`` is where a strategy starts; ``qu
 made before a book day is that day's stage. A change follows the last stored close (``after_day``), so
 re-running an earlier day keeps the stage it had.
 
-The backtest a promotion compares the book with is the newest stored walk-forward run's daily net return
-of the same sessions. Replaying the stored targets through the backtest stepper would not do: the book *is*
+The backtest a promotion compares the book with is the daily net return of the same sessions in the newest
+stored walk-forward run that has them all (else the newest run, and the check names what it lacks). Replaying the stored targets through the backtest stepper would not do: the book *is*
 that stepper over those targets (one stepper, line for line), so the difference would be zero by
 construction. The walk-forward is what the strategy was accepted on (out of sample, fold models refit on
 the past only); the book is the production model on the data as it arrived. Their tracking error measures
@@ -52,13 +52,6 @@ def effective_stage(engine: Engine, strategy: str, start: Stage, day: dt.date | 
     return start if row is None else _stage(row.stage, row.fraction)
 
 
-def current_stages(engine: Engine, entries, fallback: dict[str, Stage] | None = None) -> dict[str, Stage]:
-    """``effective_stage`` now of each registry entry, and of each ``fallback`` name the registry lacks
-    (a book stepped under a name no longer registered keeps the stage it was stored with)."""
-    starts = {**(fallback or {}), **{e.name: e.start_stage for e in entries}}
-    return {name: effective_stage(engine, name, start) for name, start in starts.items()}
-
-
 def stored_stage(row) -> Stage:
     """The stage a book day was stepped at (its ``fraction`` column; NULL before migration 0009)."""
     return _stage(row.stage, row.fraction if row.fraction is not None else 1.0)
@@ -73,24 +66,49 @@ def _returns_since(s: Session, strategy: str, after_day: dt.date | None) -> pd.S
                      dtype=float)
 
 
+def _backtest(engine: Engine, strategy: str, sessions: pd.DatetimeIndex) -> tuple[pd.Series | None, str, int | None]:
+    """The stored walk-forward daily net returns to compare with: the newest run with a return for every one
+    of ``sessions``, else the newest run (the check then names the sessions it lacks). A retrain stores a
+    short validation run that can be newer than the research run reaching the live sessions."""
+    from infra.db.models.research import WalkForwardDay, WalkForwardRun
+
+    newest = (WalkForwardRun.created_at.desc(), WalkForwardRun.id.desc())
+    with Session(engine) as s:
+        runs = s.execute(select(WalkForwardRun.id, WalkForwardRun.start, WalkForwardRun.end)
+                         .where(WalkForwardRun.strategy == strategy).order_by(*newest)).all()
+        if not runs:
+            return None, f"no walk-forward run of {strategy}", None
+        dates = [d.date() for d in sessions]
+        covered = dict(s.execute(select(WalkForwardDay.run_id, func.count()).where(
+            WalkForwardDay.run_id.in_([r.id for r in runs]), WalkForwardDay.date.in_(dates))
+            .group_by(WalkForwardDay.run_id)).all()) if dates else {}
+        run = next((r for r in runs if dates and covered.get(r.id, 0) == len(dates)), runs[0])
+        rows = s.execute(select(WalkForwardDay.date, WalkForwardDay.strategy_return)
+                         .where(WalkForwardDay.run_id == run.id).order_by(WalkForwardDay.date)).all()
+    returns = pd.Series([r.strategy_return for r in rows], index=pd.DatetimeIndex([pd.Timestamp(r.date) for r in rows]),
+                        dtype=float)
+    return returns, f"walk-forward run {run.id} ({run.start}..{run.end})", int(run.id)
+
+
 def promotion_decision(engine: Engine, entry: StrategyEntry) -> tuple[Decision, dict]:
     """The checks of a promotion of ``entry`` now (nothing written) and the context they were run on."""
-    from infra.research_store import latest_walk_forward
-
     current = effective_stage(engine, entry.name, entry.start_stage)
     with Session(engine) as s:
         change = _last_change(s, entry.name, None)  # sessions at this stage: the book days after it
         live = _returns_since(s, entry.name, change.after_day if change is not None else None)
         last_day = s.scalar(select(func.max(BookDayRow.as_of)).where(BookDayRow.strategy == entry.name))
-    found = latest_walk_forward(engine, entry.name)
-    backtest, name, run_id = None, f"no walk-forward run of {entry.name}", None
-    if found is not None:
-        run, _, days = found
-        backtest, run_id = days["strategy_return"], int(run["id"])
-        name = f"walk-forward run {run_id} ({pd.Timestamp(run['start']).date()}..{pd.Timestamp(run['end']).date()})"
+    backtest, name, run_id = _backtest(engine, entry.name, live.index)
     decision = decide_promotion(current, entry.rollout, live, backtest, name)
     return decision, {"after_day": last_day, "walk_forward_run": run_id,
                       "sessions_from": live.index[0].date().isoformat() if len(live) else None}
+
+
+def _hint(decision: Decision, strategy: str, last_day: dt.date | None) -> str:
+    """What to run when the backtest lacks the sessions at the stage."""
+    te = next((c for c in decision.checks if c.name == "tracking_error"), None)
+    if te is None or te.passed or "has no return" not in te.detail or last_day is None:
+        return ""
+    return f" (run `quantops walk-forward --strategy {strategy}` through {last_day})"
 
 
 def _user() -> str:
@@ -118,7 +136,7 @@ def promote(engine: Engine, entry: StrategyEntry, reason: str = "", by: str | No
     decision, context = promotion_decision(engine, entry)
     if not decision.allowed:
         raise PromotionRefused(f"strategy promote: {entry.name} stays at {decision.current.label}: "
-                               f"{decision.refusal()}")
+                               f"{decision.refusal()}{_hint(decision, entry.name, context['after_day'])}")
     checks = {c.name: c.as_dict() for c in decision.checks} | {"walk_forward_run": context["walk_forward_run"],
                                                                "sessions_from": context["sessions_from"]}
     return _record(engine, entry.name, "promote", decision.current, decision.target, context["after_day"],

@@ -55,8 +55,8 @@ def step(engine, days) -> None:
         run_step(engine, "vr", Targets(as_of=d, kind="exposure", weights={"QQQ": 1.0}), RULES, capital=1e6)
 
 
-def store_walk_forward(engine, returns: pd.Series) -> None:
-    """A stored walk-forward run of `vr` whose stitched daily net returns are ``returns``."""
+def store_walk_forward(engine, returns: pd.Series) -> int:
+    """A stored walk-forward run of `vr` whose stitched daily net returns are ``returns``; its id."""
     with Session(engine) as s, s.begin():
         run = WalkForwardRun(strategy="vr", start=returns.index[0].date(), end=returns.index[-1].date(),
                              config_hash="h", params="{}", data_fingerprint="f", code_version="c", seed=0,
@@ -65,6 +65,7 @@ def store_walk_forward(engine, returns: pd.Series) -> None:
         s.flush()
         s.add_all([WalkForwardDay(run_id=run.id, date=d.date(), fold=0, exposure=1.0, strategy_return=float(r),
                                   benchmark_return=0.0) for d, r in returns.items()])
+        return run.id
 
 
 def book_returns(engine) -> pd.Series:
@@ -100,12 +101,17 @@ def test_promote_is_refused_for_a_tracking_error_over_the_limit(rollout_db):
         s.query(WalkForwardDay).delete()
         s.query(WalkForwardRun).delete()
     result = runner.invoke(app, ["strategy", "promote", "vr"])
-    assert result.exit_code == 1 and "no walk-forward run of vr has no return for 6 of the 6 sessions" in result.output
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == ("error: strategy promote: vr stays at paper: tracking error: no walk-forward run "
+                                     "of vr has no return for 6 of the 6 sessions at paper (first 2024-01-02) (run "
+                                     "`quantops walk-forward --strategy vr` through 2024-01-09)")
 
 
 def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_book(rollout_db, monkeypatch):
     step(rollout_db, DAYS[:6])
-    store_walk_forward(rollout_db, wiggle(book_returns(rollout_db), 1e-4))  # 0.17% annualised
+    covering = store_walk_forward(rollout_db, wiggle(book_returns(rollout_db), 1e-4))  # 0.17% annualised
+    # a newer run without these sessions (a retrain's validation quarters) is passed over, not compared
+    store_walk_forward(rollout_db, wiggle(book_returns(rollout_db).iloc[:2], 0.05))
     result = runner.invoke(app, ["strategy", "promote", "vr", "--dry-run"])
     assert result.exit_code == 0 and "vr: paper -> 10% (dry run, nothing written)" in result.output
     assert "pass  sessions at paper: 6 >= 5 required" in result.output
@@ -119,7 +125,7 @@ def test_promoted_when_the_checks_pass_then_the_nav_counts_ten_percent_of_the_bo
     assert row.checks["sessions"] == {"value": 6.0, "limit": 5.0, "passed": True,
                                       "detail": "sessions at paper: 6 >= 5 required"}
     assert row.checks["tracking_error"]["value"] == pytest.approx(1e-4 * (6 / 5) ** 0.5 * 252 ** 0.5, rel=1e-9)
-    assert row.by and row.at is not None
+    assert row.by and row.at is not None and row.checks["walk_forward_run"] == covering
     view = fund_view(rollout_db).set_index("strategy").loc["vr"]
     assert (view["stage"], view["stepped_at"], bool(view["in_fund_nav"])) == ("10%", "paper", True)
     result = runner.invoke(app, ["book"])
