@@ -41,21 +41,24 @@ def window_costs(fills: pd.DataFrame, sessions: pd.DatetimeIndex, end: int, days
     and the date it was recorded, ``known`` (NaT: none)."""
     if end + 1 < days:
         return {}
-    first, last = sessions[end + 1 - days], sessions[end]
-    f = fills[(fills["date"] >= first) & (fills["date"] <= last)]
-    paper_notional = f["notional"].abs().to_numpy(float)
-    paper_cost = f["cost"].to_numpy(float)
-    actual = (f["actual_price"].notna() & f["known"].notna()).to_numpy()
-    if actual.any():
-        actual &= (pd.to_datetime(f["known"]) <= last).to_numpy()
-    qty = f["actual_quantity"].abs().to_numpy(float)
-    act_notional = np.where(actual, qty * f["actual_price"].to_numpy(float), 0.0)
-    slip = np.where(actual, f["side"].to_numpy(float) * (f["actual_price"].to_numpy(float)
-                                                         - f["price"].to_numpy(float)) * qty, 0.0)
+    # numpy over the columns: the daily flow calls this for each of the last two sessions of every book
+    first, last = np.datetime64(sessions[end + 1 - days], "ns"), np.datetime64(sessions[end], "ns")
+    date = fills["date"].to_numpy("datetime64[ns]")
+    pick = (date >= first) & (date <= last)
+    paper_notional = np.abs(fills["notional"].to_numpy(float)[pick])
+    paper_cost = fills["cost"].to_numpy(float)[pick]
+    price = fills["actual_price"].to_numpy(float)[pick]
+    known = fills["known"].to_numpy("datetime64[ns]")[pick]
+    actual = np.isfinite(price) & ~np.isnat(known)
+    actual[actual] = known[actual] <= last
+    qty = np.abs(fills["actual_quantity"].to_numpy(float)[pick])
+    act_notional = np.where(actual, qty * price, 0.0)
+    slip = np.where(actual, fills["side"].to_numpy(float)[pick] * (price - fills["price"].to_numpy(float)[pick])
+                    * qty, 0.0)
     cost = np.where(actual, commission_bps / 1e4 * act_notional + slip, paper_cost)
     notional = np.where(actual, act_notional, paper_notional)
     total = float(notional.sum())
     model_total = float(paper_notional.sum())
     return {"realised_bps": float(cost.sum()) / total * 1e4 if total > 0 else math.nan,
             "model_bps": float(paper_cost.sum()) / model_total * 1e4 if model_total > 0 else math.nan,
-            "actual_fills": int(actual.sum()), "fills": len(f)}
+            "actual_fills": int(actual.sum()), "fills": int(pick.sum())}

@@ -83,6 +83,8 @@ def conditions(returns: pd.Series, market: pd.Series, p: HealthParams, confidenc
     m = market.reindex(r.index).fillna(0.0).astype(float)
     c = confidence.astype(float).reindex(r.index).to_numpy() if confidence is not None else None
     sessions = pd.DatetimeIndex(r.index)
+    if fills is not None and len(sessions):  # only the windows of the last two sessions are read
+        fills = fills[fills["date"] >= sessions[max(len(sessions) - 1 - p.cost_days, 0)]]
     rows = []
     for end in range(max(len(r) - 2, 0), len(r)):
         row = {"date": r.index[end]}
