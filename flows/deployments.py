@@ -37,28 +37,30 @@ def _research_deployments() -> list:
     """retrain-<name> (quarterly) and walk-forward-<name> (on demand) for every enabled strategy."""
     from flows.retrain import retrain
     from flows.walk_forward import walk_forward
-    from infra.strategy_registry import enabled_strategies
+    from infra.strategy_registry import enabled_strategies, strategy_entry
 
     deployments = []
     for name in enabled_strategies():
-        deployments += [
-            retrain.to_deployment(
-                name=f"retrain-{name}",
-                schedules=[Cron(QUARTERLY_CRON, timezone=NEW_YORK, day_or=False)],
-                # the cron fires on up to five weekdays (1 January included); the flow keeps only the first session
-                parameters={"strategy": name, "only_on_quarter_start": True},
-                concurrency_limit=1,
-                description=f"Quarterly retrain of {name} with walk-forward validation; promotes only models "
-                            "that pass their gates.",
-                tags=["quantops", "research", name],
-            ),
-            walk_forward.to_deployment(
+        # a strategy without a walk-forward (tlt_overlay: a calibration, validated by its rolling backtest)
+        # gets its quarterly retrain only
+        validated = strategy_entry(name).strategy_class().walk_forward
+        deployments.append(retrain.to_deployment(
+            name=f"retrain-{name}",
+            schedules=[Cron(QUARTERLY_CRON, timezone=NEW_YORK, day_or=False)],
+            # the cron fires on up to five weekdays (1 January included); the flow keeps only the first session
+            parameters={"strategy": name, "only_on_quarter_start": True},
+            concurrency_limit=1,
+            description=f"Quarterly retrain of {name}" + (" with walk-forward validation" if validated else "")
+                        + "; promotes only models that pass their gates.",
+            tags=["quantops", "research", name],
+        ))
+        if validated:
+            deployments.append(walk_forward.to_deployment(
                 name=f"walk-forward-{name}",
                 parameters={"strategy": name},
                 description=f"Walk-forward validation of {name} over a date range, stored with per-fold metrics.",
                 tags=["quantops", "research", name],
-            ),
-        ]
+            ))
     return deployments
 
 

@@ -23,6 +23,7 @@ def config_with_buy_and_hold(target: Path, *, vol_regime_enabled: bool = False, 
     shutil.copytree(CONFIG_DIR, target, dirs_exist_ok=True)
     registry = yaml.safe_load((target / "strategies.yaml").read_text())
     registry["strategies"]["vol_regime"]["enabled"] = vol_regime_enabled
+    registry["strategies"]["tlt_overlay"]["enabled"] = False
     registry["strategies"]["buy_and_hold"] = {"class": BUY_AND_HOLD_CLASS, "capital": 100000,
                                               **({"rearm": rearm} if rearm else {})}
     (target / "strategies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))

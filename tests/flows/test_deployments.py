@@ -28,7 +28,8 @@ def test_default_registry_deploys_vol_regime_retrain_with_the_quarter_start_guar
     from flows.deployments import build_deployments
 
     found = _by_name(build_deployments())
-    assert set(found) == {"daily", "backfill", "retrain-vol_regime", "walk-forward-vol_regime"}
+    # tlt_overlay's model is a calibration: a quarterly retrain, no walk-forward deployment
+    assert set(found) == {"daily", "backfill", "retrain-vol_regime", "walk-forward-vol_regime", "retrain-tlt_overlay"}
     retrain = found["retrain-vol_regime"]
     # the old deployment passed only the strategy: the cron then retrained on up to five weekdays a quarter
     assert retrain.parameters == {"strategy": "vol_regime", "only_on_quarter_start": True}
@@ -71,3 +72,19 @@ def test_the_quarterly_schedule_retrains_once_a_quarter_on_its_first_session(app
                 retrain(**parameters, as_of=day)
         else:
             assert retrain(**parameters, as_of=day)["status"] == "skipped"
+
+
+def test_a_strategy_without_a_walk_forward_gets_its_retrain_only(tmp_path, monkeypatch):
+    """tlt_overlay's model is a calibration (validated by the rolling backtest): a walk-forward deployment of it
+    could only fail."""
+    from flows.deployments import build_deployments
+    from tests.flows.test_tlt_overlay_strategy import tlt_config
+
+    monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(tlt_config(tmp_path / "config")))
+    reset_settings_cache()
+    try:
+        found = _by_name(build_deployments())
+    finally:
+        reset_settings_cache()
+    assert set(found) == {"daily", "backfill", "retrain-tlt_overlay"}
+    assert "walk-forward validation" not in found["retrain-tlt_overlay"].description

@@ -180,6 +180,13 @@ def test_daily_flow_proposes_the_spreads_a_direct_cli_evaluation_ranks(chain_db,
     assert top["quantity"] == -best.contracts and top["reference_price"] == pytest.approx(best.credit)
     assert signal["book"]["status"] == "proposed"
     assert [p["contracts"] for p in signal["proposals"]] == [p.contracts for p in targets.spreads[:5]]
+    from flows.daily import _markdown
+
+    first = signal["proposals"][0]
+    assert (f"| sell {first['spread']} | {first['expiration']} | {best.credit:.2f} | {best.pop:.1%} | "
+            f"{best.contracts} |") in _markdown(summary)  # the daily summary artifact's table
+    html = open(summary["report"]).read()
+    assert f"POP {best.pop:.1%}" in html and "quantops positions add --strategy tlt_overlay" in html
     again = daily(as_of=CHAIN_DAY)  # a rerun of the day stores the same orders
     assert len(orders_on(chain_db, CHAIN_DAY, "tlt_overlay")) == len(sized) and again["status"] == "completed"
 

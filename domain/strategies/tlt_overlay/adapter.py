@@ -11,7 +11,7 @@
   ``quantops tlt market-evaluate``), sized by half Kelly within the loss budget that the open positions' CVaR
   already uses (``open_risk``); no chain that day: no proposals, and a note saying so.
 - Walk-forward: not applicable (no historical TLT option quotes exist here); the rule's historical validation
-  is the rolling backtest (``domain/tlt/rolling_backtest.py``).
+  is the rolling backtest (``domain/tlt/rolling_backtest.py``, ``quantops tlt backtest``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ UNDERLYING = "TLT"
 YIELDS = ("DGS20", "DGS30")
 CALIBRATION_COLUMNS = ["date", "yield_20y", "yield_30y", "tlt_close", "tlt_adj_close"]
 NOT_APPLICABLE = ("tlt_overlay: walk-forward is not applicable (no historical TLT option quotes exist here): "
-                  "see the rolling backtest (domain/tlt/rolling_backtest.py)")
+                  "see the rolling backtest, `quantops tlt backtest`")
 
 
 @dataclass(frozen=True)
