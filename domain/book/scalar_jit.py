@@ -7,9 +7,9 @@ sums were already O(1) a session; what cost was the interpreter, so the same loo
 Same float operations in the same order as ``scalar_overlay_loop`` and ``Guards.update`` (no fastmath,
 so no reassociation and no fused multiply-add): the exposures, flags and drawdowns are bit-for-bit those
 of the Python loop, which stays the readable reference (tests hold them equal). Only exact rewrites:
-windows are views of whole-history arrays (the oldest element at a fixed offset, no ring); the trailing
-high is kept with its position and rescanned only when it leaves the window (a maximum is exact however
-found); the largest autocorrelation takes one division (see the comment there); up to four lags are
+windows are power-of-two rings indexed by the session (no division, no pointer to move); the trailing
+high is a two-stack queue's (suffix maxima of the older closes, a running maximum of the newer: a
+maximum is exact however found); the largest autocorrelation takes one division (see the comment there); up to four lags are
 held in registers, a shorter list padded by repeating its last lag (a repeated lag changes no maximum)."""
 
 from __future__ import annotations
@@ -80,6 +80,14 @@ def _arguments(rules: Rules) -> tuple:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _ring(k):  # pragma: no cover
+    size = 1
+    while size < k:
+        size *= 2
+    return size
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _loop_many(r, paths, th_plain, th_tight, scales, first_plain, last_plain, first_tight, last_tight, soft, lo,
                hi, tmax, rearm, rate, tw, trail, cw, has_cs, cs, has_stop, cstop, aw, lags, den,
                athr):  # pragma: no cover
@@ -100,11 +108,19 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
     tdd = np.empty(n)
     eq, peak, prev, pcost, flat = 1.0, 1.0, 0.0, 0.0, 0
     # whole histories instead of windows: a window's oldest element is then at a fixed offset (no ring)
-    eqs = np.empty(n + 1)  # equity at each close, the book's starting equity first (it opens the window)
+    # windows are rings of a power-of-two size (an index is masked, not divided), small enough to stay in
+    # the first-level cache
+    me = _ring(2 * tw + 2) - 1
+    eqs = np.empty(me + 1)  # equity at each close, the book's starting equity first (it opens the window)
     eqs[0] = eq
-    high, at = eq, 0  # the window's high and where it is (the latest close at that level)
-    rets = np.empty(n)
-    dds = np.empty(n)
+    # the window's high as a two-stack queue: closes before ``split`` keep their maxima up to ``split``
+    # (``sfx``), those from ``split`` on a running maximum (``back``); each close is rescanned once
+    sfx = np.empty(me + 1)
+    split, back = 0, eq
+    mc = _ring(cw + 1) - 1
+    rets = np.empty(mc + 1)
+    md = _ring(aw + 1) - 1
+    dds = np.empty(md + 1)
     sx = sy = sxx = syy = sxy = 0.0
     s = q = 0.0
     n_lags = lags.shape[0]
@@ -131,15 +147,15 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
         tightened = False
         if tw:
             j = t + 1
-            eqs[j] = eq
-            if eq >= high:
-                high, at = eq, j
-            elif at <= j - tw:  # the high left the window: the highest of the window's closes
-                at = j - tw + 1
-                high = eqs[at]
-                for i in range(at + 1, j + 1):
-                    if eqs[i] >= high:
-                        high, at = eqs[i], i
+            eqs[j & me] = eq
+            back = max(back, eq)
+            w = max(j - tw + 1, 0)  # the window's first close
+            if w >= split:  # the older part is used up: the newer becomes it, with its maxima from the end
+                sfx[j & me] = eq
+                for i in range(j - 1, split - 1, -1):
+                    sfx[i & me] = max(eqs[i & me], sfx[(i + 1) & me])
+                split, back = j + 1, -math.inf
+            high = max(sfx[w & me], back)
             fall = 1.0 - eq / high
             if fall > trail:
                 f |= TRAILING_STOP
@@ -147,10 +163,10 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
         if cw:
             a = ret
             b = r[t]
-            rets[t] = a
+            rets[t & mc] = a
             sx, sy, sxx, syy, sxy = sx + a, sy + b, sxx + a * a, syy + b * b, sxy + a * b
             if t >= cw:
-                a0, b0 = rets[t - cw], r[t - cw]
+                a0, b0 = rets[(t - cw) & mc], r[t - cw]
                 sx, sy, sxx, syy, sxy = sx - a0, sy - b0, sxx - a0 * a0, syy - b0 * b0, sxy - a0 * b0
             if t + 1 >= cw:
                 mx, my = sx / cw, sy / cw
@@ -165,25 +181,25 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
                         mult *= 1.0 - (corr - cs) / (1.0 - cs)
         if aw and four:  # up to four lags (the seed's 1, 5, 10, 20) in registers; a repeated lag changes no max
             xd = dd - prev_dd
-            dds[t] = xd
+            dds[t & md] = xd
             s, q = s + xd, q + xd * xd
             if t >= l0:
-                p0 += xd * dds[t - l0]
+                p0 += xd * dds[(t - l0) & md]
             if t >= l1:
-                p1 += xd * dds[t - l1]
+                p1 += xd * dds[(t - l1) & md]
             if t >= l2:
-                p2 += xd * dds[t - l2]
+                p2 += xd * dds[(t - l2) & md]
             if t >= l3:
-                p3 += xd * dds[t - l3]
+                p3 += xd * dds[(t - l3) & md]
             if t >= aw:  # the oldest leaves; the pairs where it is the earlier element go with it
                 o = t - aw
-                old = dds[o]
+                old = dds[o & md]
                 s -= old
                 q -= old * old
-                p0 -= old * dds[o + l0]
-                p1 -= old * dds[o + l1]
-                p2 -= old * dds[o + l2]
-                p3 -= old * dds[o + l3]
+                p0 -= old * dds[(o + l0) & md]
+                p1 -= old * dds[(o + l1) & md]
+                p2 -= old * dds[(o + l2) & md]
+                p3 -= old * dds[(o + l3) & md]
             if t + 1 >= aw:
                 mm = s / aw
                 var = q / aw - mm * mm
@@ -197,18 +213,18 @@ def _loop(r, x, th_plain, th_tight, scales, first_plain, last_plain, first_tight
                         tightened = True
         elif aw:
             xd = dd - prev_dd
-            dds[t] = xd
+            dds[t & md] = xd
             s, q = s + xd, q + xd * xd
             for i in range(n_lags):
                 lag = lags[i]
                 if t >= lag:
-                    p[i] += xd * dds[t - lag]
+                    p[i] += xd * dds[(t - lag) & md]
             if t >= aw:
-                old = dds[t - aw]
+                old = dds[(t - aw) & md]
                 s -= old
                 q -= old * old
                 for i in range(n_lags):
-                    p[i] -= old * dds[t - aw + lags[i]]
+                    p[i] -= old * dds[(t - aw + lags[i]) & md]
             if t + 1 >= aw:
                 mm = s / aw
                 var = q / aw - mm * mm
