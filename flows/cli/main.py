@@ -40,7 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Orders of the strategies' books for the next session (table or --csv); record actual fills."),
     "book": ("flows.cli.books", "book_command", "Positions, NAV and P&L of a strategy's (paper) book."),
     "strategy": ("flows.cli.strategy", "strategy_app",
-                 "Operate a strategy's book: re-arm it after its drawdown stop (with a reason)."),
+                 ("Operate a strategy: re-arm its book after its drawdown stop; promote/demote it on the rollout "
+                  "ladder (paper, 10%, 50%, 100%); its stages.")),
     "tlt": ("flows.cli.tlt", "app",
             "TLT credit-spread overlay: calibrate, evaluate, market-evaluate, optimize, backtest."),
     "retrain": ("flows.cli.research", "retrain_command",

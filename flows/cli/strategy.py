@@ -44,7 +44,7 @@ def promote_command(
 ) -> None:
     """One rung up the ladder (paper -> 10% -> 50% -> 100% by default; `rollout:` in strategies.yaml) if
     the checks pass: sessions at the current stage, and the annualised tracking error of the book's daily
-    returns against the newest walk-forward run's on the same sessions. Refused (exit 1, nothing written)
+    returns against the newest walk-forward run having them all. Refused (exit 1, nothing written)
     with the failed checks and their figures otherwise. --dry-run: the checks only (exit 1 if one fails)."""
     from infra.db.engine import app_engine
     from infra.stage_store import PromotionRefused, promote, promotion_decision
@@ -118,8 +118,8 @@ def stages_command(
         table.add_column(col)
     for r in history.itertuples():
         checks = r.checks or {}
-        figures = ", ".join(f"{k} {_figure(k, v['value'])}" for k, v in checks.items()
-                            if isinstance(v, dict) and "value" in v)
+        figures = ", ".join(f"{k.replace('_', ' ')} {_figure(k, v['value'])} (limit {_figure(k, v['limit'])})"
+                            for k, v in checks.items() if isinstance(v, dict) and "value" in v)
         table.add_row(r.strategy, f"{r.at:%Y-%m-%d %H:%M}", r.action,
                       Stage.at_share(r.previous_fraction if r.previous_stage != "paper" else 0).label,
                       Stage.at_share(r.fraction if r.stage != "paper" else 0).label, str(r.after_day or ""), r.by,

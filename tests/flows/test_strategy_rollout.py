@@ -176,7 +176,7 @@ def test_demote_needs_no_checks_but_a_reason_and_stages_prints_the_history(rollo
     assert result.exit_code == 0, result.output
     text = result.output
     assert "stage history" in text and "promote" in text and "demote" in text
-    assert "fills slipped 20 bps" in text and "checks passed" in text and "tracking_error 0.00%" in text
+    assert "fills slipped 20 bps" in text and "checks passed" in text and "sessions 6 (limit 5), tracking error 0.00% (limit 5.00%)" in text
     assert "paper -> 10% -> 50% -> 100%" in text
 
 
