@@ -9,9 +9,12 @@ quantity x credit x contract multiplier (the premium), weight change notional / 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from domain.book.book import Order
+from domain.errors import InputError
 from domain.strategies.base import SpreadProposal, Targets
 
 TIMING = "proposal"  # the orders' timing column: proposed to the desk, never paper-filled
@@ -22,6 +25,17 @@ def spread_label(p: SpreadProposal) -> str:
     """'TLT 2025-02-21 P 85/82': underlying, expiry, put/call, short/long strike (fits the orders table)."""
     kind = "P" if p.option_type == "put" else "C"
     return f"{p.underlying} {pd.Timestamp(p.expiration).date()} {kind} {p.short_strike:g}/{p.long_strike:g}"
+
+
+def parse_spread_label(label: str) -> dict:
+    """The inverse of ``spread_label``: underlying, expiration (date), option_type, short_strike, long_strike."""
+    try:
+        underlying, expiry, kind, strikes = label.split()
+        short, long = (float(k) for k in strikes.split("/"))
+        return {"underlying": underlying, "expiration": dt.date.fromisoformat(expiry),
+                "option_type": {"P": "put", "C": "call"}[kind], "short_strike": short, "long_strike": long}
+    except (ValueError, KeyError):
+        raise InputError(f"{label!r} is not a spread order ('TLT 2025-02-21 P 85/82')") from None
 
 
 def spread_orders(targets: Targets, capital: float) -> list[Order]:

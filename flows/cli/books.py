@@ -66,14 +66,20 @@ def orders_fill(
     quantity: float | None = typer.Option(None, "--quantity", help="Signed quantity executed (default: the order's)."),
     note: str | None = typer.Option(None, "--note", help="Why it differs from paper (partial, late, ...)."),
 ) -> None:
-    """Record the desk's actual fill of an order when it differs from the paper fill."""
+    """Record the desk's actual fill of an order when it differs from the paper fill. A spread proposal's
+    order (timing 'proposal') has no paper fill: its fill opens the position (--price: the credit per share)."""
     from infra.book_store import record_actual_fill
     from infra.db.engine import app_engine
+    from infra.spread_fills import fill_spread_order
 
-    row = record_actual_fill(app_engine(), order_id, price, quantity, note)
+    spread = fill_spread_order(app_engine(), order_id, price, quantity, note)
+    row = spread[0] if spread else record_actual_fill(app_engine(), order_id, price, quantity, note)
     slip = (row.actual_price / row.reference_price - 1.0) * (1 if row.quantity > 0 else -1) * 1e4
     console.print(f"order #{row.id} {row.strategy} {row.instrument}: filled {row.actual_quantity:+,.2f} @ "
                   f"{row.actual_price:,.4f} (paper reference {row.reference_price:,.4f}, {slip:+.1f} bps against us)")
+    if spread:
+        console.print(f"position #{spread[1]}: {row.instrument} x{abs(row.actual_quantity):g} opened at a credit of "
+                      f"{row.actual_price:,.4f} (`quantops positions list --open`)")
 
 
 def _fund_view(engine, day) -> None:

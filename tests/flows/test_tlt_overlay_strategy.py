@@ -190,6 +190,19 @@ def test_daily_flow_proposes_the_spreads_a_direct_cli_evaluation_ranks(chain_db,
     again = daily(as_of=CHAIN_DAY)  # a rerun of the day stores the same orders
     assert len(orders_on(chain_db, CHAIN_DAY, "tlt_overlay")) == len(sized) and again["status"] == "completed"
 
+    # the desk sold the top spread: its order's fill opens the position, which the next proposals count
+    from infra.portfolio_store import list_positions
+
+    refused = runner.invoke(app, ["orders", "fill", str(int(top["id"])), "--price", "0.5", "--quantity", "-1.5"])
+    assert refused.exit_code == 2 and "whole contracts" in refused.output and not orders_on(
+        chain_db, CHAIN_DAY, "tlt_overlay")["actual_price"].notna().any()
+    filled = runner.invoke(app, ["orders", "fill", str(int(top["id"])), "--price", f"{best.credit:.2f}"])
+    assert filled.exit_code == 0, filled.output
+    (new,) = [p for p in list_positions(chain_db, "open") if p.opened == dt.date(2015, 1, 6)]
+    assert (new.option_type, new.short_leg.strike, new.long_leg.strike, new.short_leg.expiration, new.contracts) == \
+        (best.option_type, best.short_strike, best.long_strike, best.expiration.date(), best.contracts)
+    assert new.entry_credit == pytest.approx(round(best.credit, 2)) and new.strategy == "tlt_overlay"
+
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_day_without_a_chain_proposes_nothing_and_says_so(chain_db):
