@@ -9,8 +9,9 @@ so no reassociation and no fused multiply-add): the exposures, flags and drawdow
 of the Python loop, which stays the readable reference (tests hold them equal). Only exact rewrites:
 windows are power-of-two rings indexed by the session (no division, no pointer to move); the trailing
 high is a two-stack queue's (suffix maxima of the older closes, a running maximum of the newer: a
-maximum is exact however found); the largest autocorrelation takes one division (see the comment there); up to four lags are
-held in registers, a shorter list padded by repeating its last lag (a repeated lag changes no maximum)."""
+maximum is exact however found); the largest autocorrelation takes one division (see the comment
+there); up to four lags are held in registers, a shorter list padded by repeating its last lag (a
+repeated lag changes no maximum)."""
 
 from __future__ import annotations
 
