@@ -202,6 +202,7 @@ def _model_strategies() -> list[str]:
 
 def _configs() -> dict[str, Callable[[], object]]:
     from domain.promotion import PromotionGates
+    from domain.tlt.backtest_data import BacktestConfig
     from domain.tlt.params import TltOverlayParams
     from infra.providers.config import load_market_data_config
     from infra.settings import get_settings
@@ -212,7 +213,8 @@ def _configs() -> dict[str, Callable[[], object]]:
     loaders: dict[str, Callable[[], object]] = {"risk": live_risk_params}  # with the TLT exit rule it applies
     loaders["market_data"] = lambda: load_market_data_config(get_settings().config_dir)
     loaders.update({name: (lambda name=name, cls=cls: load_strategy_config(name, cls))
-                    for name, cls in (("promotion", PromotionGates), ("tlt_overlay", TltOverlayParams))})
+                    for name, cls in (("promotion", PromotionGates), ("tlt_overlay", TltOverlayParams),
+                                      ("tlt_backtest", BacktestConfig))})
     # strategy configs through the registry, never by name: building a strategy loads and validates its params
     loaders.update({name: (lambda name=name: build_strategy(name)) for name in enabled_strategies()})
     return loaders

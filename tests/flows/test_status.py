@@ -39,7 +39,7 @@ def test_a_fresh_database_needs_attention_and_says_what(app_env, monkeypatch):
     assert found["prefect"][0]["status"] == "attention" and "PREFECT_API_URL" in found["prefect"][0]["detail"]
     assert found["model vol_regime"][0]["status"] == "attention"
     assert all(found[f"config {n}"][0]["status"] == "ok" for n in ("risk", "promotion", "vol_regime", "tlt_overlay",
-                                                                     "market_data"))
+                                                                     "market_data", "tlt_backtest"))
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -73,12 +73,15 @@ def test_unreachable_services_and_a_bad_config_fail(app_env, monkeypatch, tmp_pa
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)
     (config / "risk.yaml").write_text((config / "risk.yaml").read_text() + "\nno_such_key: 1\n")
+    (config / "tlt_backtest.yaml").write_text("every: 0\n")
     monkeypatch.setenv("QUANTOPS_CONFIG_DIR", str(config))
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
     reset_settings_cache()
     code, found = status()
     assert code == EXIT_ATTENTION
     assert found["config risk"][0]["status"] == "failed" and "no_such_key" in found["config risk"][0]["detail"]
+    backtest = found["config tlt_backtest"][0]
+    assert backtest["status"] == "failed" and "every must be >= 1" in backtest["detail"]
     assert found["prefect"][0]["status"] == "failed" and "unreachable" in found["prefect"][0]["detail"]
     monkeypatch.setenv("QUANTOPS_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nope")
     reset_settings_cache()
