@@ -19,6 +19,7 @@ import pandas as pd
 
 from domain.book import BookResult, Rules, run_book
 from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
+from domain.strategies.mean_reversion.fast_book import run_fast
 from domain.strategies.mean_reversion.params import RuleParams
 
 REASONS = {"stop_loss": "stop", "time_stop": "time_stop"}
@@ -69,13 +70,33 @@ class WalkBook:
         return self.daily["net_return"]
 
 
-def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals: Signals, rules: RuleParams,
-                  dates: pd.DatetimeIndex, symbols, qpi: np.ndarray | None = None) -> WalkBook:
-    """The book over sessions ``dates`` (arrays sessions x ``symbols``: total-return open and close, dollar
-    ADV) with the day's ``signals``, starting flat with the strategy's capital."""
+def _names(symbols) -> list[str]:
     symbols = [str(s) for s in symbols]
     if symbols != sorted(set(symbols)):
         raise ValueError("run_walk_book: symbols must be sorted and unique (the book's instrument order)")
+    return symbols
+
+
+def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals: Signals, rules: RuleParams,
+                  dates: pd.DatetimeIndex, symbols, qpi: np.ndarray | None = None) -> WalkBook:
+    """The book over sessions ``dates`` (arrays sessions x ``symbols``: total-return open and close, dollar
+    ADV) with the day's ``signals``, starting flat with the strategy's capital. Fills at the next open run
+    compiled in one pass (``fast_book``, held equal to ``run_walk_book_reference`` by the tests); fills at
+    the close run the reference."""
+    symbols = _names(symbols)
+    if rules.fill != "next_open":
+        return run_walk_book_reference(open_, close, adv, signals, rules, dates, symbols, qpi)
+    result = run_fast(open_, close, marks(close), adv, signals, rules, book_rules(rules), dates, symbols)
+    return WalkBook(_daily(result, rules.capital), _trades(result, dates, rules), result)
+
+
+def run_walk_book_reference(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals: Signals,
+                            rules: RuleParams, dates: pd.DatetimeIndex, symbols,
+                            qpi: np.ndarray | None = None) -> WalkBook:
+    """``run_walk_book`` as the plain per-day loop: each session, the decision production takes
+    (``decide_session`` on the book as it stands) and the session function production steps
+    (``kernel.advance`` inside ``run_book``). The readable reference the compiled pass is held to."""
+    symbols = _names(symbols)
     mark = marks(close)
     ordinals = np.array([d.toordinal() for d in dates], dtype=float)
     capital = rules.capital
@@ -131,8 +152,11 @@ def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams) -> p
     sides; ``pnl``: that return on the entry notional, as a fraction of the capital (the book holds a
     constant weight, so its own P&L of the position differs slightly)."""
     symbols = list(result.exposures.columns)
-    day = {d: t for t, d in enumerate(dates)}
-    reason = {(e.instrument, day[e.date]): REASONS[e.kind] for e in result.events if e.kind in REASONS}
+    exits = [e for e in result.events if e.kind in REASONS]
+    # one vectorised lookup: hashing a Timestamp per event costs more than the whole compiled book
+    day = pd.DatetimeIndex([e.date for e in exits]).asi8 if exits else np.zeros(0, dtype=np.int64)
+    t_of = pd.DatetimeIndex(dates).get_indexer(pd.DatetimeIndex(day)).tolist()
+    reason = {(e.instrument, t): REASONS[e.kind] for e, t in zip(exits, t_of)}
     lag = 1 if rules.fill == "next_open" else 0
     position: dict[int, list] = {}
     rows = []
