@@ -67,7 +67,8 @@ def main() -> int:
     pf = res.per_fold
     table = pd.DataFrame({
         "fold": pf["name"], "val_calmar": pf["validation_calmar"].round(2),
-        "scale": pf["exposure_scale"], "w": pf["weights"].astype(str),
+        "scale": pf["exposure_scale"], "best_scale": pf["best_exposure_scale"],
+        "val_se": pf["validation_calmar_se"].round(2), "w": pf["weights"].astype(str),
         "cagr": pf["test_cagr"].map("{:.1%}".format), "maxdd": pf["test_max_drawdown"].map("{:.1%}".format),
         "calmar": pf["test_calmar"].round(2), "sharpe": pf["test_sharpe"].round(2),
         "bh_cagr": pf["bh_cagr"].map("{:.1%}".format), "bh_maxdd": pf["bh_max_drawdown"].map("{:.1%}".format),
@@ -88,8 +89,10 @@ def main() -> int:
     bm = metrics.summarize(d["beta_matched_return"])
     print(f"{'beta-matched':<14}{_fmt(bm)}  (constant exposure {s['mean_exposure']:.3f})")
     print(skill_line(s))
-    print(f"exposure scale on a grid edge in {s['scale_at_edge_share']:.0%} of folds; DSR over "
-          f"{s['dsr_trials']:.0f} grid points")
+    print(f"exposure scale on a grid edge in {s['scale_at_edge_share']:.0%} of folds (bottom "
+          f"{s['scale_at_bottom_share']:.0%}, top {s['scale_at_top_share']:.0%}; at the top, "
+          f"{s['top_clipped_share_at_top']:.0%} of active validation targets at a cap); selection "
+          f"{params.grid.selection}; DSR over {s['dsr_trials']:.0f} grid points")
     print(f"vol_regime extras: mean |exposure| {d['exposure'].abs().mean():.3f}, turnover {s['turnover']:.4f}/day, "
           f"hit rate {s['hit_rate']:.1%}, VaR95 {s['var_95']:.2%}, CVaR95 {s['cvar_95']:.2%}, "
           f"longest DD {s['drawdown_longest_days']:.0f} days")

@@ -24,6 +24,7 @@ from domain.overfitting import deflated_sharpe_of, pbo_cscv, trial_sharpes
 from domain.strategies.vol_regime.exposure import CONTEXT_COLUMNS, exposure_context, fast_target, oos_kelly
 from domain.strategies.vol_regime.model import COMPONENTS, VolRegimeEnsemble, combine, fit_component_grid
 from domain.strategies.vol_regime.params import ExposureParams, VolRegimeParams
+from domain.strategies.vol_regime.selection import bootstrap_se, one_se_choice, top_clipped_share
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,15 @@ def overfitting_report(trials: np.ndarray, best: int, n_blocks: int) -> dict[str
 
 def tune(X_train: np.ndarray, y_train: np.ndarray, validation: Validation, params: VolRegimeParams,
          seed: int) -> Tuned:
-    """Grid search on the validation year, maximising Calmar (ties keep the earlier point). Forecast
-    spreads are taken from the validation forecasts of the 25-tree ranking forests (``grid``)."""
+    """Grid search on the validation year: maximum Calmar (ties keep the earlier point), or with
+    ``grid.selection`` = "one_se" the smallest exposure scale within one bootstrap standard error of it
+    (``selection``). Forecast spreads are taken from the validation forecasts of the 25-tree ranking
+    forests (``grid``)."""
     g = params.grid
     cache = fit_component_grid(X_train, y_train, validation.features.to_numpy(), g, params.model, seed)
     ctx, val_returns, ex = validation.context(), validation.returns(), validation.exposure
     rf_keys = [(d, s) for d in g.rf_max_depth for s in g.rf_min_samples_split]
-    targets, points, spreads = [], [], []
+    targets, points, spreads, f_of = [], [], [], []
     for ra, la, rk, pk, w in itertools.product(g.ridge_alpha, g.lasso_alpha, rf_keys, g.pca_components, g.weights):
         keys = {"ridge": ra, "lasso": la, "rf": rk, "pca_ridge": pk}
         f_va = combine({c: cache.validation[c][keys[c]] for c in COMPONENTS}, w)
@@ -89,24 +92,29 @@ def tune(X_train: np.ndarray, y_train: np.ndarray, validation: Validation, param
             targets.append(fast_target(f_va, ctx, sd, ex, scale))
             points.append((ra, la, rk, pk, w, scale))
             spreads.append(sd)
+            f_of.append(f_va)
     # every grid point's overlay backtest in one pass over the paths (equal to one backtest per point)
     trials = backtest_net_returns_many(val_returns, np.column_stack(targets), params.overlay, params.costs)
-    best = (-np.inf, -1)
-    for j in range(trials.shape[1]):
-        score = _score(trials[:, j])
-        if score > best[0]:
-            best = (score, j)
+    scores = np.array([_score(trials[:, j]) for j in range(trials.shape[1])])
     report: dict[str, Any] = {"grid_points": len(points), "n_validation": len(val_returns)}
-    if best[1] < 0:  # every candidate flat or NaN: keep the configured parameters
+    if not np.isfinite(scores).any():  # every candidate flat or NaN: keep the configured parameters
         kept = untuned(X_train, y_train, validation, params, seed)
         return replace(kept, report={**report, **kept.report})
-    i = best[1]
+    best = int(np.argmax(scores))  # ties keep the earlier point
+    se = bootstrap_se(trials[:, best], g.se_bootstrap, g.se_block_days, seed)
+    scales = np.array([p[-1] for p in points])
+    i = one_se_choice(scores, scales, se) if g.selection == "one_se" else best
     ra, la, (d, s), pk, w, scale = points[i]
     model = replace(params.model, ridge_alpha=ra, lasso_alpha=la, rf_max_depth=d, rf_min_samples_split=s,
                     pca_components=pk, weights=tuple(w))
     chosen = replace(params, model=model, exposure=replace(ex, exposure_scale=scale))
-    report.update(validation_calmar=float(best[0]), tuned=True,
-                  scale_at_edge=bool(scale in (min(g.exposure_scale), max(g.exposure_scale))),
+    top = max(g.exposure_scale)
+    at_top = fast_target(f_of[i], ctx, spreads[i], ex, top)
+    report.update(validation_calmar=float(scores[i]), validation_best_calmar=float(scores[best]),
+                  validation_calmar_se=se, best_exposure_scale=float(points[best][-1]), tuned=True,
+                  scale_at_edge=bool(scale in (min(g.exposure_scale), top)),
+                  scale_at_bottom=bool(scale == min(g.exposure_scale)), scale_at_top=bool(scale == top),
+                  top_clipped_share=top_clipped_share(at_top, ctx["soft_cap"], params.overlay),
                   **overfitting_report(trials, i, g.cscv_blocks))
     return Tuned(chosen, spreads[i], oos_kelly(trials[:, i], chosen.exposure), report)
 
