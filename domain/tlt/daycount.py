@@ -43,6 +43,11 @@ class Schedule:
     def years(self) -> np.ndarray:
         return self.dte / CALENDAR_DAYS
 
+    @property
+    def elapsed(self) -> np.ndarray:
+        """Calendar years since entry on each column (0 first): the horizon the prices along a path use."""
+        return self.years[0] - self.years
+
 
 def schedule(entry: dt.date | str, expiry: dt.date | str) -> Schedule:
     """Entry day and the sessions after it through `expiry` (or the last session before it)."""

@@ -2,8 +2,8 @@
 `quantops tlt market-evaluate` and the daily proposal step (issue 13, production).
 
 A chain snapshot gives the candidates (entry at the natural credit, each leg at its quoted IV); the
-simulated paths realise the chain's at-the-money IV minus the stated variance premium and drift at r - q
-(domain/tlt/monte_carlo.py); each candidate runs over the XNYS sessions to its expiry with the exit rule
+simulated paths move as much as the chain's at-the-money IV minus the stated variance premium over every
+horizon to the last expiry and drift at r - q (domain/tlt/monte_carlo.py); each candidate runs over the XNYS sessions to its expiry with the exit rule
 (domain/tlt/daycount.py). Proposals are the candidates with POP >= min_pop, ranked by expected return,
 each sized by half Kelly within the overlay's loss budget and the 5% position cap (domain/tlt/metrics.py).
 """
@@ -39,20 +39,21 @@ class PathSetup:
 
     def describe(self, variance_premium: float) -> str:
         drift = f"r - q = {self.drift:.2%}" if self.drift is not None else "the model's"
-        return (f"Paths: volatility {self.path_vol:.1%} = entry IV {self.entry_iv:.1%} - variance premium "
+        return (f"Paths: volatility {self.path_vol:.1%} over the holding period = entry IV {self.entry_iv:.1%} - variance premium "
                 f"{variance_premium:.1%}; drift {drift}")
 
 
 def overlay_paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int,
-                  entry_iv: float, spot: float | None = None) -> PathSetup:
-    """Paths whose volatility is the entry IV minus the stated variance premium, drifting at r - q (config)."""
+                  entry_iv: float, spot: float | None = None, elapsed=None) -> PathSetup:
+    """Paths whose volatility is the entry IV minus the stated variance premium, drifting at r - q (config);
+    `elapsed`: calendar years since entry of each column (a Schedule's), the horizon the prices use."""
     path_vol = entry_iv - p.variance_premium
     if not path_vol > 0:
         raise InputError(f"variance_premium {p.variance_premium:.2%} leaves no path volatility under the entry "
                          f"IV {entry_iv:.2%}")
     drift = p.risk_free_rate - cal.div_yield if p.risk_neutral_drift else None
     paths = simulate_market(cal, n_paths, n_days, seed, spot=spot, days_per_year=p.trading_days_per_year,
-                            path_vol=path_vol, drift=drift)
+                            path_vol=path_vol, drift=drift, elapsed=elapsed)
     return PathSetup(paths, entry_iv, path_vol, drift)
 
 
@@ -78,9 +79,10 @@ def evaluate_chain(chain: pd.DataFrame, cal: CalibrationResult, p: TltOverlayPar
                          f"{max_dte} days to expiry")
     spot = float(chain["underlying_price"].iloc[0])
     quote_date = pd.Timestamp(chain["quote_date"].max())
-    horizon = max(candidate_schedule(c, quote_date.date()).n for c in candidates)  # sessions to the last expiry
+    last = max((candidate_schedule(c, quote_date.date()) for c in candidates), key=lambda s: s.n)  # to the last expiry
     # the quotes' at-the-money IV is the entry IV the paths answer to
-    setup = overlay_paths(cal, p, n_paths, horizon, seed, atm_iv(chain, min_dte, max_dte), spot=spot)
+    setup = overlay_paths(cal, p, n_paths, last.n, seed, atm_iv(chain, min_dte, max_dte), spot=spot,
+                          elapsed=last.elapsed)
     evaluations = evaluate_candidates(candidates, setup.paths, p.risk_free_rate, rule, p.iv_floor,
                                       div_yield=cal.div_yield, entry=quote_date.date())
     return ChainEvaluation(evaluations, quote_date, spot, len(candidates), setup)

@@ -5,8 +5,8 @@ THERE ARE NO HISTORICAL TLT OPTION QUOTES HERE: every option price is a model pr
 gives the volatility model's vol at the day's close; a quote is that vol plus the stated variance premium,
 Black-Scholes-Merton with the bill rate and TLT's trailing dividend yield. The live screen then chooses the
 spread (as `quantops tlt evaluate` does): candidates by target delta and width expiring `expiration_days`
-calendar days later, credit = model mid minus slippage, evaluated on Monte Carlo paths that realise the
-quote vol minus the premium and drift at r - q, kept if POP >= min_pop, ranked by expected return; the
+calendar days later, credit = model mid minus slippage, evaluated on Monte Carlo paths that move as much
+as the quote vol minus the premium over every horizon to the expiry and drift at r - q, kept if POP >= min_pop, ranked by expected return; the
 first is sized by half Kelly within the loss budget (the |CVaR95| of the open positions plus its own) and
 the 5% position cap. It is then marked every session on the real raw closes at the same model (its vol
 moving with the price as in the screen) until the live exit rule fires (domain/tlt/exits.py: profit target,
@@ -61,7 +61,7 @@ def _screen(cal, ref_price, p, cfg, rule, day, r, vp, seed):
         return None, "no candidate with a credit above the slippage"
     rng = np.random.default_rng(np.random.SeedSequence([seed, day.toordinal()]))
     setup = overlay_paths(cal, replace(p, risk_free_rate=r, variance_premium=vp), cfg.n_paths, sch.n, rng,
-                          entry_iv, spot=spot)
+                          entry_iv, spot=spot, elapsed=sch.elapsed)
     ranked = evaluate_candidates(candidates, setup.paths, r, rule, p.iv_floor, div_yield=q, entry=sch.sessions[0])
     passing = [e for e in ranked if e.metrics.pop >= p.min_pop]
     if not passing:

@@ -164,12 +164,12 @@ def _r2_warnings(cal: CalibrationResult, p: TltOverlayParams) -> list[str]:
     return troubleshooting_warnings(r_squared=cal.regression.r_squared, min_r_squared=p.min_r_squared)
 
 
-def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int, entry_iv: float):
-    """Simulated paths at the entry IV minus the stated variance premium, drifting at r - q, and the line
-    saying so (domain/tlt/proposals.py)."""
+def _paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, sch, seed: int, entry_iv: float):
+    """Simulated paths over the schedule `sch` at the entry IV minus the stated variance premium, drifting at
+    r - q, and the line saying so (domain/tlt/proposals.py)."""
     from domain.tlt.proposals import overlay_paths
 
-    setup = overlay_paths(cal, p, n_paths, n_days, seed, entry_iv)
+    setup = overlay_paths(cal, p, n_paths, sch.n, seed, entry_iv, elapsed=sch.elapsed)
     return setup.paths, setup.describe(p.variance_premium)
 
 
@@ -240,7 +240,7 @@ def evaluate_cmd(
     candidates = model_candidates(cur.tlt_price, entry_iv, p.risk_free_rate, int(sch.dte[0]),
                                   _kinds(put_only, call_only), p.candidate_deltas, p.candidate_widths,
                                   p.strike_step, CALENDAR_DAYS, cal.div_yield)
-    paths, paths_line = _paths(cal, p, n_paths, sch.n, seed, entry_iv)
+    paths, paths_line = _paths(cal, p, n_paths, sch, seed, entry_iv)
     evaluations = evaluate_candidates(candidates, paths, p.risk_free_rate, rule, p.iv_floor,
                                       div_yield=cal.div_yield, entry=sch.sessions[0])
     console.print(f"TLT {cur.tlt_price:.2f} on {cur.date}, model IV {entry_iv:.1%}, q {cal.div_yield:.2%}, "
@@ -364,7 +364,7 @@ def optimize_cmd(
     sch = _schedule(cal, expiration)
     spread = select_spread(spread_kind(spread_type), cur.tlt_price, int(sch.dte[0]), rate, iv, delta, width,
                            p.strike_step, CALENDAR_DAYS, cal.div_yield)
-    paths, paths_line = _paths(cal, p, n_paths, sch.n, seed, iv)
+    paths, paths_line = _paths(cal, p, n_paths, sch, seed, iv)
     started = time.perf_counter()
     values = spread_value_matrix(spread, paths, rate, iv, iv_floor=p.iv_floor, div_yield=cal.div_yield,
                                  years=sch.years)
