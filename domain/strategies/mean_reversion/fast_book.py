@@ -34,16 +34,20 @@ def run_fast(open_: np.ndarray, close: np.ndarray, mark: np.ndarray, adv: np.nda
     (pend, held, frame, flags, fill, fill_eq, open_px, stop, timed, final, final_sh) = out
     capital = float(r.capital)
     index = pd.DatetimeIndex(dates)
-    fills, events = [], []
+    fills = []
     for t in np.flatnonzero((fill != 0).any(axis=1)).tolist():
         fills.append((t, Session(equity=frame[t, 0], gross=frame[t, 2], cost=frame[t, 3], drawdown=frame[t, 4],
                                  flags=int(flags[t]), rearmed=False, level=0, stop_loss=stop[t], time_stop=timed[t],
                                  close_fill=None, close_fill_equity=frame[t, 0], open_fill=fill[t],
                                  open_fill_equity=float(fill_eq[t]), open_price=open_px[t])))
-    for t in np.flatnonzero(stop.any(axis=1) | timed.any(axis=1)).tolist():
-        day = index[t]  # boxing a Timestamp costs ~8 us: once per session, not per name
-        events += [Event(day, "stop_loss", symbols[i]) for i in np.flatnonzero(stop[t]).tolist()]
-        events += [Event(day, "time_stop", symbols[i]) for i in np.flatnonzero(timed[t]).tolist()]
+    # run_book's order: by session, its stop losses then its time stops, each in name order
+    (ts, ks), (tt, kt) = np.nonzero(stop), np.nonzero(timed)
+    t_all, kind, k_all = np.r_[ts, tt], np.r_[np.zeros(len(ts), int), np.ones(len(tt), int)], np.r_[ks, kt]
+    order = np.lexsort((k_all, kind, t_all))
+    days = list(index)  # boxing a Timestamp costs ~8 us: once per session, not per event
+    names = ("stop_loss", "time_stop")
+    events = [Event(days[t], names[c], symbols[k])
+              for t, c, k in zip(t_all[order].tolist(), kind[order].tolist(), k_all[order].tolist())]
     start = Book(capital=capital)
     n = len(index)
     book = start
@@ -84,6 +88,7 @@ def _loop(open_, close, mark, adv, long_score, short_score, long_alloc, short_al
     pending_cost = 0.0
     target = np.zeros(N)
     names = np.zeros(N, dtype=np.bool_)
+    cand = np.zeros(N, dtype=np.int64)
     for t in range(T):
         # --- decision.decide_session on the book before session t (held: pending != 0, in name order)
         target[:] = 0.0
@@ -118,16 +123,19 @@ def _loop(open_, close, mark, adv, long_score, short_score, long_alloc, short_al
             if alloc <= 0 or free <= 0:
                 continue
             score = long_score[t] if sgn > 0 else short_score[t]
-            taken = np.zeros(N, dtype=np.bool_)
-            for _ in range(free):  # best score first, ties to the first name (a stable sort's order)
-                best = -1
-                for k in range(N):
-                    s = score[k]
-                    if np.isfinite(s) and not names[k] and not taken[k] and (best < 0 or s > score[best]):
-                        best = k
-                if best < 0:
-                    break
-                taken[best] = True
+            n_cand = 0
+            for k in range(N):  # the day's candidates not held, in name order (a few dozen of 500)
+                if np.isfinite(score[k]) and not names[k]:
+                    cand[n_cand] = k
+                    n_cand += 1
+            for _ in range(min(free, n_cand)):  # best score first, ties to the first name (a stable sort's)
+                at = 0
+                for i in range(1, n_cand):
+                    if score[cand[i]] > score[cand[at]]:
+                        at = i
+                best = cand[at]
+                n_cand -= 1
+                cand[at:n_cand] = cand[at + 1:n_cand + 1].copy()  # keeps name order among the rest
                 w = min(alloc / slots, cap[t, best])
                 if w > 0:
                     target[best] = sgn * w
