@@ -68,7 +68,8 @@ def main() -> int:
     table = pd.DataFrame({
         "fold": pf["name"], "val_calmar": pf["validation_calmar"].round(2),
         "scale": pf["exposure_scale"], "best_scale": pf["best_exposure_scale"],
-        "val_se": pf["validation_calmar_se"].round(2), "w": pf["weights"].astype(str),
+        "val_se": pf["validation_calmar_se"].round(2), "range_se": pf["scale_score_range_se"].round(2),
+        "w": pf["weights"].astype(str),
         "cagr": pf["test_cagr"].map("{:.1%}".format), "maxdd": pf["test_max_drawdown"].map("{:.1%}".format),
         "calmar": pf["test_calmar"].round(2), "sharpe": pf["test_sharpe"].round(2),
         "bh_cagr": pf["bh_cagr"].map("{:.1%}".format), "bh_maxdd": pf["bh_max_drawdown"].map("{:.1%}".format),
@@ -93,6 +94,8 @@ def main() -> int:
           f"{s['scale_at_bottom_share']:.0%}, top {s['scale_at_top_share']:.0%}; at the top, "
           f"{s['top_clipped_share_at_top']:.0%} of active validation targets at a cap); selection "
           f"{params.grid.selection}; DSR over {s['dsr_trials']:.0f} grid points")
+    print(f"the best model point's validation Calmar across the {len(params.grid.exposure_scale)} scales spans "
+          f"{s['scale_score_range_se_median']:.2f} bootstrap standard errors (median over folds)")
     print(f"vol_regime extras: mean |exposure| {d['exposure'].abs().mean():.3f}, turnover {s['turnover']:.4f}/day, "
           f"hit rate {s['hit_rate']:.1%}, VaR95 {s['var_95']:.2%}, CVaR95 {s['cvar_95']:.2%}, "
           f"longest DD {s['drawdown_longest_days']:.0f} days")

@@ -55,6 +55,8 @@ def skill_and_overfitting(daily: pd.DataFrame, per_fold: pd.DataFrame, realized:
         "scale_at_bottom_share": _mean(per_fold, "scale_at_bottom"),
         "scale_at_top_share": _mean(per_fold, "scale_at_top"),
         # how saturated the folds that chose the top scale were: near 1, a wider grid changes nothing
+        "scale_score_range_se_median": (float(per_fold["scale_score_range_se"].astype(float).median())
+                                        if "scale_score_range_se" in per_fold else float("nan")),
         "top_clipped_share_at_top": (float(per_fold.loc[top, "top_clipped_share"].astype(float).mean())
                                      if top.any() else float("nan")),
     }

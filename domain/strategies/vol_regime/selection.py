@@ -22,7 +22,6 @@ from domain import metrics
 from domain.backtest import OverlayParams
 
 
-
 def _score(net: np.ndarray) -> float:
     c = metrics.calmar(net)
     return c if np.isfinite(c) else -np.inf

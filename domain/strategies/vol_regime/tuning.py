@@ -109,12 +109,17 @@ def tune(X_train: np.ndarray, y_train: np.ndarray, validation: Validation, param
                     pca_components=pk, weights=tuple(w))
     chosen = replace(params, model=model, exposure=replace(ex, exposure_scale=scale))
     top = max(g.exposure_scale)
+    n_s = len(g.exposure_scale)  # the scale varies fastest in ``points``: the best model point's scales
+    by_scale = scores[best - best % n_s: best - best % n_s + n_s]
     at_top = fast_target(f_of[i], ctx, spreads[i], ex, top)
     report.update(validation_calmar=float(scores[i]), validation_best_calmar=float(scores[best]),
                   validation_calmar_se=se, best_exposure_scale=float(points[best][-1]), tuned=True,
                   scale_at_edge=bool(scale in (min(g.exposure_scale), top)),
                   scale_at_bottom=bool(scale == min(g.exposure_scale)), scale_at_top=bool(scale == top),
                   top_clipped_share=top_clipped_share(at_top, ctx["soft_cap"], params.overlay),
+                  # how far apart the best model point's scales score, in standard errors: below 1 the
+                  # validation year cannot tell them apart
+                  scale_score_range_se=float(np.ptp(by_scale[np.isfinite(by_scale)]) / se) if se > 0 else np.inf,
                   **overfitting_report(trials, i, g.cscv_blocks))
     return Tuned(chosen, spreads[i], oos_kelly(trials[:, i], chosen.exposure), report)
 

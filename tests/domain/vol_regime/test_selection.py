@@ -88,4 +88,5 @@ def test_tune_with_one_se_never_chooses_a_larger_scale_than_the_plain_maximum(ma
     assert one.params.exposure.exposure_scale <= best.params.exposure.exposure_scale
     assert r["best_exposure_scale"] == best.params.exposure.exposure_scale
     assert 0.0 <= r["top_clipped_share"] <= 1.0
+    assert r["scale_score_range_se"] >= 0.0 and r["validation_calmar_se"] > 0
     assert isinstance(pd.Series(r).get("scale_at_top"), bool)
