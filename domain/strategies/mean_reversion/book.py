@@ -19,7 +19,7 @@ import pandas as pd
 
 from domain.book import BookResult, Rules, run_book
 from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
-from domain.strategies.mean_reversion.fast_book import run_fast
+from domain.strategies.mean_reversion.fast_book import round_trips, run_fast
 from domain.strategies.mean_reversion.params import RuleParams
 
 REASONS = {"stop_loss": "stop", "time_stop": "time_stop"}
@@ -87,7 +87,8 @@ def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals
     if rules.fill != "next_open":
         return run_walk_book_reference(open_, close, adv, signals, rules, dates, symbols, qpi)
     result = run_fast(open_, close, marks(close), adv, signals, rules, book_rules(rules), dates, symbols)
-    return WalkBook(_daily(result, rules.capital), _trades(result, dates, rules), result)
+    rows = _fill_rows(result)
+    return WalkBook(_daily(result, rules.capital, rows), _trades(result, dates, rules, rows), result)
 
 
 def run_walk_book_reference(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals: Signals,
@@ -126,17 +127,34 @@ def run_walk_book_reference(open_: np.ndarray, close: np.ndarray, adv: np.ndarra
     result = run_book(pd.DataFrame(0.0, index=dates, columns=symbols), frame, book_rules(rules),
                       open_=pd.DataFrame(open_, index=dates, columns=symbols),
                       adv=pd.DataFrame(adv, index=dates, columns=symbols), capital=capital, policy=policy)
-    return WalkBook(_daily(result, capital), _trades(result, dates, rules), result)
+    rows = _fill_rows(result)
+    return WalkBook(_daily(result, capital, rows), _trades(result, dates, rules, rows), result)
 
 
-def _daily(result: BookResult, capital: float) -> pd.DataFrame:
+def _fill_rows(result: BookResult):
+    """Every fill vector in order (a session's open fill, then its close fill): (sessions, weight changes,
+    equity at the fill, prices), stacked."""
+    ts, deltas, equities, prices = [], [], [], []
+    for t, s in result._fills:
+        for delta, equity, price in ((s.open_fill, s.open_fill_equity, s.open_price),
+                                     (s.close_fill, s.close_fill_equity, result._close[t])):
+            if delta is not None:
+                ts.append(t)
+                deltas.append(delta)
+                equities.append(equity)
+                prices.append(price)
+    m = result.held.shape[1]
+    if not ts:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, m)), np.zeros(0), np.zeros((0, m))
+    return np.array(ts, dtype=np.int64), np.stack(deltas), np.array(equities, dtype=float), np.stack(prices)
+
+
+def _daily(result: BookResult, capital: float, rows=None) -> pd.DataFrame:
     h = result.held.to_numpy()
     f = result.frame
+    ts, deltas = (rows or _fill_rows(result))[:2]
     turnover = np.zeros(len(f))
-    for t, s in result._fills:
-        for delta in (s.open_fill, s.close_fill):
-            if delta is not None:
-                turnover[t] += float(np.abs(delta).sum())
+    np.add.at(turnover, ts, np.abs(deltas).sum(axis=1))
     long_, short = np.where(h > 0, h, 0.0).sum(axis=1), -np.where(h < 0, h, 0.0).sum(axis=1)
     return pd.DataFrame({
         "equity": f["equity"].to_numpy() / capital, "net_return": f["net_return"].to_numpy(),
@@ -146,11 +164,11 @@ def _daily(result: BookResult, capital: float) -> pd.DataFrame:
         index=f.index)
 
 
-def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams) -> pd.DataFrame:
-    """Round trips from the fills: a trade opens when a name's weight leaves 0 and closes when it returns.
-    ``return``: the side's price return from the entry fill to the exit fill less the costs of both
-    sides; ``pnl``: that return on the entry notional, as a fraction of the capital (the book holds a
-    constant weight, so its own P&L of the position differs slightly)."""
+def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams, rows=None) -> pd.DataFrame:
+    """Round trips from the fills: a trade opens when a name's weight leaves 0 and closes when it returns
+    (``fast_book.round_trips``). ``return``: the side's price return from the entry fill to the exit fill
+    less the costs of both sides; ``pnl``: that return on the entry notional, as a fraction of the capital
+    (the book holds a constant weight, so its own P&L of the position differs slightly)."""
     symbols = list(result.exposures.columns)
     exits = [e for e in result.events if e.kind in REASONS]
     # one vectorised lookup: hashing a Timestamp per event costs more than the whole compiled book
@@ -158,30 +176,12 @@ def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams) -> p
     t_of = pd.DatetimeIndex(dates).get_indexer(pd.DatetimeIndex(day)).tolist()
     reason = {(e.instrument, t): REASONS[e.kind] for e, t in zip(exits, t_of)}
     lag = 1 if rules.fill == "next_open" else 0
-    position: dict[int, list] = {}
-    rows = []
-    for t, s in result._fills:
-        for delta, equity, price in ((s.open_fill, s.open_fill_equity, s.open_price),
-                                     (s.close_fill, s.close_fill_equity, result._close[t])):
-            if delta is None:
-                continue
-            idx = np.flatnonzero(delta)
-            for j, dw, px in zip(idx.tolist(), delta[idx].tolist(), price[idx].tolist()):
-                p = position.get(j)
-                if p is None:
-                    position[j] = [dw, t, px, dw * equity]
-                    continue
-                p[0] += dw
-                if abs(p[0]) > 1e-12:
-                    continue
-                del position[j]
-                side = 1 if p[3] > 0 else -1
-                ret = side * (px / p[2] - 1.0) - 2 * rules.cost_rate
-                rows.append((symbols[j], side, p[1], t, p[2], px, p[3] / p[2],
-                             reason.get((symbols[j], max(t - lag, 0)), "other"), ret * abs(p[3]) / rules.capital, ret))
-    if not rows:
+    j, side, t0, t1, px0, px1, qty, pnl, ret = round_trips(*(rows or _fill_rows(result)), 2 * rules.cost_rate,
+                                                           float(rules.capital))
+    if not len(j):
         return pd.DataFrame(columns=list(TRADE_COLUMNS))
-    out = pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
-    out["side"] = np.where(out["side"] > 0, "long", "short")
-    out["entry_date"], out["exit_date"] = dates[out["entry_date"].to_numpy()], dates[out["exit_date"].to_numpy()]
-    return out
+    names = [symbols[k] for k in j.tolist()]
+    why = [reason.get((n, max(t - lag, 0)), "other") for n, t in zip(names, t1.tolist())]
+    return pd.DataFrame({"symbol": names, "side": np.where(side > 0, "long", "short"), "entry_date": dates[t0],
+                         "exit_date": dates[t1], "entry_price": px0, "exit_price": px1, "quantity": qty,
+                         "reason": why, "pnl": pnl, "return": ret}, columns=list(TRADE_COLUMNS))

@@ -222,3 +222,46 @@ def _loop(open_, close, mark, adv, long_score, short_score, long_alloc, short_al
     final[0], final[1], final[2], final[3], final[4] = held, pending, entry_price, last_close, entry_day
     final[5, 0], final[5, 1] = peak, pending_cost
     return pend_out, held_out, frame, flags_out, fill_out, fill_eq, open_px, stop_out, time_out, final, sessions_held
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def round_trips(ts, deltas, equities, prices, two_costs, capital):  # pragma: no cover
+    """Closed round trips from the stacked fills (``book._fill_rows``), in the order they close: a name's
+    trade opens when its weight leaves 0 (entry notional = weight x equity at the fill) and closes when
+    the weights filled since sum to 0 (within 1e-12). Returns (name, side, entry row's session, exit
+    session, entry price, exit price, quantity, pnl as a fraction of capital, return after both costs)."""
+    k, n = deltas.shape
+    w = np.zeros(n)
+    t_in = np.zeros(n, dtype=np.int64)
+    px_in = np.zeros(n)
+    notional = np.zeros(n)
+    held = np.zeros(n, dtype=np.bool_)
+    m = 0
+    for r in range(k):
+        for j in range(n):
+            if deltas[r, j] != 0.0:
+                m += 1
+    names, side, t0, t1 = np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
+    px0, px1, qty, pnl, ret = np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m)
+    c = 0
+    for r in range(k):
+        for j in range(n):
+            dw = deltas[r, j]
+            if dw == 0.0:
+                continue
+            px = prices[r, j]
+            if not held[j]:
+                held[j] = True
+                w[j], t_in[j], px_in[j], notional[j] = dw, ts[r], px, dw * equities[r]
+                continue
+            w[j] += dw
+            if abs(w[j]) > 1e-12:
+                continue
+            held[j] = False
+            s = 1 if notional[j] > 0 else -1
+            x = s * (px / px_in[j] - 1.0) - two_costs
+            names[c], side[c], t0[c], t1[c] = j, s, t_in[j], ts[r]
+            px0[c], px1[c], qty[c] = px_in[j], px, notional[j] / px_in[j]
+            pnl[c], ret[c] = x * abs(notional[j]) / capital, x
+            c += 1
+    return names[:c], side[:c], t0[:c], t1[:c], px0[:c], px1[:c], qty[:c], pnl[:c], ret[:c]
