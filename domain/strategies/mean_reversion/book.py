@@ -1,6 +1,8 @@
-"""The walk-forward's book: the platform's ``domain.book.run_book`` (``kernel.advance`` once per session,
-the function production steps day by day on the stored book) with the strategy's ``Rules`` and, each
-session, the decision production takes (``decision.decide_session``) on the book as it stands before it.
+"""The walk-forward's book: each session, the decision production takes (``decision.decide_session``) on
+the book as it stands before it, then ``kernel.advance`` (the function production steps day by day on the
+stored book) with the strategy's ``Rules``. ``run_walk_book_reference`` is that plain per-day loop
+(``domain.book.run_book`` with the decision as its policy); ``run_walk_book`` runs the same arithmetic
+compiled in one pass (``fast_book``), held equal to it by tests/domain/mean_reversion/test_fast_book.py.
 
 Conventions are the stepper's: weights are fractions of the book's equity held constant between decisions;
 orders decided at D's close fill at D+1's open (``fill: next_open``); the kernel checks the 5% stop and the

@@ -174,8 +174,8 @@ def equal_weight_returns(data: MeanReversionData) -> np.ndarray:
 
 
 def book_over(data: MeanReversionData, stitched: pd.DataFrame, params: MeanReversionParams) -> WalkBook:
-    """The continuous book over the stitched test sessions: the platform's ``run_book`` with the strategy's
-    rules and its daily decision (``book.run_walk_book``)."""
+    """The continuous book over the stitched test sessions: the strategy's daily decision and the platform's
+    session function with the strategy's rules, compiled in one pass (``book.run_walk_book``)."""
     dates = data.panel.dates
     a = int(dates.searchsorted(stitched.index.min()))
     b = int(dates.searchsorted(stitched.index.max(), side="right"))
