@@ -114,8 +114,10 @@ def tune(X_train: np.ndarray, y_train: np.ndarray, validation: Validation, param
     at_top = fast_target(f_of[i], ctx, spreads[i], ex, top)
     report.update(validation_calmar=float(scores[i]), validation_best_calmar=float(scores[best]),
                   validation_calmar_se=se, best_exposure_scale=float(points[best][-1]), tuned=True,
-                  scale_at_edge=bool(scale in (min(g.exposure_scale), top)),
-                  scale_at_bottom=bool(scale == min(g.exposure_scale)), scale_at_top=bool(scale == top),
+                  # a one-point scale grid is a fixed scale, not a choice that an end could truncate
+                  scale_at_edge=bool(n_s > 1 and scale in (min(g.exposure_scale), top)),
+                  scale_at_bottom=bool(n_s > 1 and scale == min(g.exposure_scale)),
+                  scale_at_top=bool(n_s > 1 and scale == top),
                   top_clipped_share=top_clipped_share(at_top, ctx["soft_cap"], params.overlay),
                   # how far apart the best model point's scales score, in standard errors: below 1 the
                   # validation year cannot tell them apart

@@ -90,3 +90,18 @@ def test_tune_with_one_se_never_chooses_a_larger_scale_than_the_plain_maximum(ma
     assert 0.0 <= r["top_clipped_share"] <= 1.0
     assert r["scale_score_range_se"] >= 0.0 and r["validation_calmar_se"] > 0
     assert isinstance(pd.Series(r).get("scale_at_top"), bool)
+
+
+def test_a_fixed_scale_is_not_reported_on_a_grid_edge(market, small_params):
+    from domain.strategies.vol_regime.features import build_features
+    from domain.strategies.vol_regime.tuning import Validation, tune
+
+    qqq, spy, vix = market
+    params = replace(small_params, grid=replace(small_params.grid, exposure_scale=(0.5,)))
+    feats = build_features(qqq, spy, vix).frame.dropna()
+    y = qqq["Close"].pct_change().shift(-1).reindex(feats.index)
+    tr, va = feats.index[:400], feats.index[410:560]
+    validation = Validation(feats.loc[va], qqq["Close"].pct_change().loc[:va[-1]], params.exposure)
+    r = tune(feats.loc[tr].to_numpy(), y.loc[tr].to_numpy(), validation, params, seed=0).report
+    assert (r["scale_at_edge"], r["scale_at_bottom"], r["scale_at_top"]) == (False, False, False)
+    assert r["scale_score_range_se"] == 0.0
