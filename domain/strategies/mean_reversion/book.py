@@ -21,7 +21,6 @@ import pandas as pd
 
 from domain.book import BookResult, Rules, run_book
 from domain.strategies.mean_reversion.decision import Held, decide_session, held_count
-from domain.strategies.mean_reversion.fast_book import round_trips, run_fast
 from domain.strategies.mean_reversion.params import RuleParams
 
 REASONS = {"stop_loss": "stop", "time_stop": "time_stop"}
@@ -88,6 +87,8 @@ def run_walk_book(open_: np.ndarray, close: np.ndarray, adv: np.ndarray, signals
     symbols = _names(symbols)
     if rules.fill != "next_open":
         return run_walk_book_reference(open_, close, adv, signals, rules, dates, symbols, qpi)
+    from domain.strategies.mean_reversion.fast_book import run_fast  # numba loads on first use, not on import
+
     result = run_fast(open_, close, marks(close), adv, signals, rules, book_rules(rules), dates, symbols)
     rows = _fill_rows(result)
     return WalkBook(_daily(result, rules.capital, rows), _trades(result, dates, rules, rows), result)
@@ -178,6 +179,8 @@ def _trades(result: BookResult, dates: pd.DatetimeIndex, rules: RuleParams, rows
     t_of = pd.DatetimeIndex(dates).get_indexer(pd.DatetimeIndex(day)).tolist()
     reason = {(e.instrument, t): REASONS[e.kind] for e, t in zip(exits, t_of)}
     lag = 1 if rules.fill == "next_open" else 0
+    from domain.strategies.mean_reversion.fast_book import round_trips  # numba loads on first use
+
     j, side, t0, t1, px0, px1, qty, pnl, ret = round_trips(*(rows or _fill_rows(result)), 2 * rules.cost_rate,
                                                            float(rules.capital))
     if not len(j):

@@ -5,6 +5,10 @@ pass sums the held names in order, numpy's dot and pairwise sums group them diff
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,3 +77,13 @@ def test_fast_book_equals_the_per_day_reference_loop_on_random_panels(seed):
     pd.testing.assert_frame_equal(fr.book.positions, rr.book.positions, rtol=1e-12)
     assert fr.book.equity == pytest.approx(rr.book.equity, rel=1e-12)
     assert fr.book.pending_cost == pytest.approx(rr.book.pending_cost, rel=1e-12)
+
+
+def test_the_daily_path_does_not_load_numba():
+    """Importing the strategy (the daily flow, the CLI) must not pay numba's ~1.6 s import: the compiled
+    book loads it on first use."""
+    code = ("import sys, domain.strategies.mean_reversion.strategy, domain.strategies.mean_reversion.walk; "
+            "assert 'numba' not in sys.modules, 'numba imported'")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                         cwd=Path(__file__).resolve().parents[3])
+    assert out.returncode == 0, out.stderr
