@@ -94,7 +94,7 @@ def book_benchmark(data: walk.MeanReversionData, params: MeanReversionParams, re
     n_days, n_names = sig.long_score.shape
     tr = res.trades
     print(f"book: {n_names} names x {n_days} sessions, {len(tr)} trades ({(tr['reason'] == 'stop').sum()} stops, "
-          f"{(tr['reason'] == 'time_stop').sum()} time stops); first call {warm:.2f} s (numba compile or cache load)")
+          f"{(tr['reason'] == 'time_stop').sum()} time stops); first call {warm:.2f} s (importing numba, loading its cache or compiling)")
     print(f"  compiled one pass (run_walk_book), best of {repeat}: {wall:.3f} s wall / {cpu:.3f} s CPU")
     print(f"  per-day Python loop (run_walk_book_reference: decide_session + kernel.advance), best of {repeat}: "
           f"{ref_wall:.3f} s wall / {ref_cpu:.3f} s CPU")
