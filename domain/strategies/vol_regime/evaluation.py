@@ -40,7 +40,7 @@ def skill_and_overfitting(daily: pd.DataFrame, per_fold: pd.DataFrame, realized:
     whole = metrics.summarize(bm)
     n_trials = int(round(_mean(per_fold, "grid_points"))) if "grid_points" in per_fold else 1
     edge = per_fold["scale_at_edge"].astype(float) if "scale_at_edge" in per_fold else pd.Series(dtype=float)
-    top = per_fold["scale_at_top"].astype(bool) if "scale_at_top" in per_fold else pd.Series(dtype=bool)
+    top = per_fold["scale_at_top"].eq(True) if "scale_at_top" in per_fold else pd.Series(dtype=bool)
     summary = {
         **skill(daily["forecast"], real),
         "mean_exposure": float(daily["exposure"].mean()),
@@ -52,12 +52,14 @@ def skill_and_overfitting(daily: pd.DataFrame, per_fold: pd.DataFrame, realized:
         "dsr_trials": float(n_trials),
         "pbo": _mean(per_fold, "validation_pbo"),
         "scale_at_edge_share": float(edge.mean()) if len(edge) else float("nan"),
-        "scale_at_bottom_share": _mean(per_fold, "scale_at_bottom"),
-        "scale_at_top_share": _mean(per_fold, "scale_at_top"),
-        # how saturated the folds that chose the top scale were: near 1, a wider grid changes nothing
-        "scale_score_range_se_median": (float(per_fold["scale_score_range_se"].astype(float).median())
-                                        if "scale_score_range_se" in per_fold else float("nan")),
-        "top_clipped_share_at_top": (float(per_fold.loc[top, "top_clipped_share"].astype(float).mean())
-                                     if top.any() else float("nan")),
     }
+    # the exposure-scale diagnostics of ``tuning``; left out, not NaN, where undefined (NaN != NaN would
+    # make two equal runs' summaries differ)
+    if "scale_at_top" in per_fold:
+        summary["scale_at_bottom_share"] = _mean(per_fold, "scale_at_bottom")
+        summary["scale_at_top_share"] = _mean(per_fold, "scale_at_top")
+        span = per_fold["scale_score_range_se"].astype(float)
+        summary["scale_score_range_se_median"] = float(span.median())
+    if top.any():  # how saturated the folds that chose the top were: near 1, a wider grid changes nothing
+        summary["top_clipped_share_at_top"] = _mean(per_fold.loc[top], "top_clipped_share")
     return per_fold, summary, bm

@@ -154,8 +154,7 @@ def test_walk_forward_measures_skill_beta_matched_and_overfitting(wf, small_para
     s = wf.summary
     for key in ("ic_spearman", "ic_pearson", "forecast_hit_rate", "base_rate", "beta_matched_calmar",
                 "beta_matched_sharpe", "deflated_sharpe", "pbo", "mean_exposure", "scale_at_edge_share",
-                "scale_at_bottom_share", "scale_at_top_share", "top_clipped_share_at_top",
-                "scale_score_range_se_median"):
+                "scale_at_bottom_share", "scale_at_top_share", "scale_score_range_se_median"):
         assert key in s, key
     assert 0.0 <= s["deflated_sharpe"] <= 1.0 and 0.0 <= s["pbo"] <= 1.0
     assert s["dsr_trials"] == small_params.grid.size()
@@ -174,6 +173,7 @@ def test_walk_forward_measures_skill_beta_matched_and_overfitting(wf, small_para
         assert col in pf, col
     assert pf["validation_pbo"].between(0, 1).all()
     assert s["scale_at_edge_share"] == pytest.approx(s["scale_at_bottom_share"] + s["scale_at_top_share"])
+    assert ("top_clipped_share_at_top" in s) == bool(pf["scale_at_top"].any())
 
 
 def test_decide_measures_signal_strength_against_trailing_live_forecasts(market, small_params):
