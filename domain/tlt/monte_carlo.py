@@ -3,8 +3,9 @@
 Layout: every matrix is (n_paths, n_days + 1); column 0 is the entry day, column k is k trading days
 later (dt = 1/252). TLT follows the calibrated regression, anchored at the entry price:
 P_k = P_0 * exp(f(y_k) - f(y_0)), f(y) = alpha + beta*y + gamma*y^2, y the average of the two
-yields, so the regression's residual on the entry day is carried unchanged along the path. Volatility
-moves with the price through the volatility model's `price_sensitivity`.
+yields, so the regression's residual on the entry day is carried unchanged along the path. The legs' vol
+along the path is set by `mark_vol` (domain/tlt/volatility.py: mark_vol_shift; sticky_strike keeps the entry
+IV, model moves it with the price through the volatility model's `price_sensitivity`).
 
 One volatility and one drift (issue 13 item 2). Left alone, the paths realise the yields' volatility
 times TLT's duration (about 15% on 2019-2024 data) and drift about 0, while the options on them are
@@ -44,6 +45,7 @@ import numpy as np
 from domain.rates.vasicek import simulate
 from domain.tlt.calibration import CalibrationResult
 from domain.tlt.spreads import CreditSpread
+from domain.tlt.volatility import MODEL, mark_vol_shift
 
 TRADING_DAYS = 252.0
 
@@ -53,7 +55,7 @@ class MarketPaths:
     yield_20y: np.ndarray
     yield_30y: np.ndarray
     price: np.ndarray
-    vol_shift: np.ndarray  # change of implied vol since entry (annual decimal), by the volatility model
+    vol_shift: np.ndarray  # change of implied vol since entry (annual decimal), by mark_vol
 
     @property
     def n_days(self) -> int:
@@ -74,10 +76,11 @@ def horizon_vol(price: np.ndarray, elapsed: float) -> float:
 def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
                     seed: int | np.random.Generator | None = None, spot: float | None = None,
                     days_per_year: float = TRADING_DAYS, path_vol: float | None = None,
-                    drift: float | None = None, elapsed=None) -> MarketPaths:
+                    drift: float | None = None, elapsed=None, mark_vol: str = MODEL) -> MarketPaths:
     """Paths from the calibration's current yields; `spot` overrides the entry TLT price (a quote's);
     `path_vol` and `drift` (annual decimals) as in the module docstring, None leaves the model's;
-    `elapsed`: years since entry of each column (n_days + 1 of them, 0 first; default k / days_per_year)."""
+    `elapsed`: years since entry of each column (n_days + 1 of them, 0 first; default k / days_per_year);
+    `mark_vol`: the legs' vol dynamics (volatility.mark_vol_shift; the overlay passes its config's)."""
     cur = calibration.current
     y20, y30 = simulate(calibration.vasicek, cur.yield_20y, cur.yield_30y, n_paths, n_days,
                         1.0 / days_per_year, seed)
@@ -97,7 +100,7 @@ def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
         # per day, subtract the log of the paths' mean growth and add the wanted one: E[P_k] = P_0 e^(drift t_k)
         log_move += drift * t - np.log(np.exp(log_move).mean(axis=0))
     price = entry * np.exp(log_move)
-    vol_shift = calibration.volatility.price_sensitivity * (price - entry)
+    vol_shift = mark_vol_shift(calibration.volatility, mark_vol, price, entry)
     return MarketPaths(y20, y30, price, vol_shift)
 
 

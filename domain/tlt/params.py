@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from domain.tlt.volatility import MARK_VOLS
+
 
 @dataclass(frozen=True)
 class TltOverlayParams:
@@ -45,6 +47,9 @@ class TltOverlayParams:
     # entry IV minus the volatility the simulated TLT paths realise (annual decimal, 0.02 = 2 vol points);
     # 0: the paths move as much as the options are priced for (issue 13 item 2)
     variance_premium: float = 0.0
+    # each leg's vol along the paths and in the backtest's marks: sticky_strike keeps its entry IV (the only
+    # marks consistent with a flat-vol entry price), model moves it with the price (research; printed)
+    mark_vol: str = "sticky_strike"
     risk_neutral_drift: bool = True  # paths drift at r - q, the rate the path prices discount at
     contract_multiplier: int = 100
     kelly_multiplier: float = 0.5  # half Kelly: the design document advises 0.25-0.5x
@@ -64,6 +69,8 @@ class TltOverlayParams:
             raise ValueError("kelly_multiplier must lie in (0, 1]")
         if not 0 <= self.variance_premium < 1:
             raise ValueError("variance_premium must lie in [0, 1) (annual volatility, decimal)")
+        if self.mark_vol not in MARK_VOLS:
+            raise ValueError(f"mark_vol must be one of {', '.join(MARK_VOLS)}")
         if not 0 < self.max_position_risk <= 1 or not 0 < self.min_r_squared <= 1 or not self.max_kelly > 0:
             raise ValueError("max_position_risk and min_r_squared must lie in (0, 1], max_kelly must be > 0")
 

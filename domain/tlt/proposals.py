@@ -3,7 +3,8 @@
 
 A chain snapshot gives the candidates (entry at the natural credit, each leg at its quoted IV); the
 simulated paths move as much as the chain's at-the-money IV minus the stated variance premium over every
-horizon to the last expiry and drift at r - q (domain/tlt/monte_carlo.py); each candidate runs over the XNYS sessions to its expiry with the exit rule
+horizon to the last expiry and drift at r - q (domain/tlt/monte_carlo.py), each leg marked at its quoted IV
+along them (mark_vol: sticky_strike; domain/tlt/volatility.py); each candidate runs over the XNYS sessions to its expiry with the exit rule
 (domain/tlt/daycount.py). Proposals are the candidates with POP >= min_pop, ranked by expected return,
 each sized by half Kelly within the overlay's loss budget and the 5% position cap (domain/tlt/metrics.py).
 """
@@ -28,6 +29,7 @@ from domain.tlt.exits import ExitRule
 from domain.tlt.metrics import size_position
 from domain.tlt.monte_carlo import MarketPaths, simulate_market
 from domain.tlt.params import TltOverlayParams
+from domain.tlt.volatility import STICKY_STRIKE
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,12 @@ class PathSetup:
     entry_iv: float
     path_vol: float
     drift: float | None
+    marks: str = ""  # the assumption line when the legs' vol moves with the price (mark_vol: model)
 
     def describe(self, variance_premium: float) -> str:
         drift = f"r - q = {self.drift:.2%}" if self.drift is not None else "the model's"
         return (f"Paths: volatility {self.path_vol:.1%} over the holding period = entry IV {self.entry_iv:.1%} - variance premium "
-                f"{variance_premium:.1%}; drift {drift}")
+                f"{variance_premium:.1%}; drift {drift}{self.marks}")
 
 
 def overlay_paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_days: int, seed: int,
@@ -53,8 +56,16 @@ def overlay_paths(cal: CalibrationResult, p: TltOverlayParams, n_paths: int, n_d
                          f"IV {entry_iv:.2%}")
     drift = p.risk_free_rate - cal.div_yield if p.risk_neutral_drift else None
     paths = simulate_market(cal, n_paths, n_days, seed, spot=spot, days_per_year=p.trading_days_per_year,
-                            path_vol=path_vol, drift=drift, elapsed=elapsed)
-    return PathSetup(paths, entry_iv, path_vol, drift)
+                            path_vol=path_vol, drift=drift, elapsed=elapsed, mark_vol=p.mark_vol)
+    return PathSetup(paths, entry_iv, path_vol, drift, mark_assumption(cal, p))
+
+
+def mark_assumption(cal: CalibrationResult, p: TltOverlayParams) -> str:
+    """'' for sticky-strike marks (the default); else the line stating that the marks' vol moves with the price."""
+    if p.mark_vol == STICKY_STRIKE:
+        return ""
+    return (f"; ASSUMED (mark_vol: model): each leg's vol moves {cal.volatility.price_sensitivity:+.5f} per $ of TLT "
+            "along the paths, which the flat-vol entry price does not (domain/tlt/volatility.py)")
 
 
 @dataclass(frozen=True)

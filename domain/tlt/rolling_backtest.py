@@ -8,8 +8,8 @@ spread (as `quantops tlt evaluate` does): candidates by target delta and width e
 calendar days later, credit = model mid minus slippage, evaluated on Monte Carlo paths that move as much
 as the quote vol minus the premium over every horizon to the expiry and drift at r - q, kept if POP >= min_pop, ranked by expected return; the
 first is sized by half Kelly within the loss budget (the |CVaR95| of the open positions plus its own) and
-the 5% position cap. It is then marked every session on the real raw closes at the same model (its vol
-moving with the price as in the screen) until the live exit rule fires (domain/tlt/exits.py: profit target,
+the 5% position cap. It is then marked every session on the real raw closes at the same model (each leg
+at its entry vol, or moving with the price under mark_vol: model, as in the screen) until the live exit rule fires (domain/tlt/exits.py: profit target,
 loss multiple, DTE close in calendar days); at expiry it settles at intrinsic value. A close before expiry
 pays the slippage and commission again. Each entry's screen draws from SeedSequence([seed, date ordinal]):
 the run is reproducible and an entry does not depend on which entries came before it.
@@ -34,6 +34,7 @@ from domain.tlt.metrics import size_position
 from domain.tlt.params import TltOverlayParams
 from domain.tlt.proposals import overlay_paths
 from domain.tlt.spreads import spread_kind
+from domain.tlt.volatility import mark_vol_shift
 
 MODEL_PRICES_NOTE = ("No historical TLT option quotes exist in this data: every option price is a model price "
                      "(calibrated volatility model + the stated variance premium, Black-Scholes-Merton).")
@@ -74,7 +75,7 @@ def _realised(best, sch, entry_iv, cal, raw, r, p, rule):
     c, s = best.candidate, best.candidate.spread
     days = pd.DatetimeIndex([pd.Timestamp(d) for d in sch.sessions])
     price = raw.reindex(raw.index.union(days)).ffill().reindex(days).to_numpy()
-    vol = np.maximum(entry_iv + cal.volatility.price_sensitivity * (price - price[0]), p.iv_floor)
+    vol = np.maximum(entry_iv + mark_vol_shift(cal.volatility, p.mark_vol, price, price[0]), p.iv_floor)
     values = s.value(price, sch.years, r, vol, div_yield=cal.div_yield)
     out = apply_exits(values[None, :], c.credit, rule, sch.dte)
     return values, int(out.exit_day[0]), REASONS[int(out.reason[0])], days
@@ -164,6 +165,7 @@ def rolling_backtest(closes: pd.Series, raw_closes: pd.Series, rates: pd.DataFra
     summary["exit_rule"] = (f"{rule.profit_target_pct:.0%} profit / {rule.loss_multiple:g}x loss / "
                             f"{rule.dte_threshold} calendar days to expiry")
     summary["note"] = MODEL_PRICES_NOTE
+    summary["mark_vol"] = params.mark_vol
     return RollingBacktestResult(trades_df, daily, yearly, pd.DataFrame(entries), summary)
 
 

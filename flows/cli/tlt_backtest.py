@@ -82,8 +82,10 @@ def print_summary(result) -> None:
     console.print(f"TLT overlay rolling backtest {s['start']}..{s['end']}: an entry every {s['every_sessions']} "
                   f"sessions, seed {s['seed']}, {s['n_paths']} paths a screen")
     console.print(f"NOTE: {s['note']}")
+    marks = ("each leg's vol moves with the price (ASSUMED, mark_vol: model)" if s["mark_vol"] == "model"
+             else "each leg at its entry vol")
     console.print(f"Variance premium {s['variance_premium']:.1%} (quotes = model vol + premium; the screen's paths "
-                  f"realise the model vol); calibration {s['calibration']}")
+                  f"realise the model vol; marks: {marks}); calibration {s['calibration']}")
     console.print(f"Exits {s['exit_rule']}; costs ${s['commission_per_contract_leg']:.2f} a contract and leg, "
                   f"${s['slippage_per_share_leg']:.2f} a share and leg off mid; NAV {money(s['nav'])}")
     table = Table(title="Overlay income per year (model prices) beside TLT")

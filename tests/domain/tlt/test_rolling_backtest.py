@@ -91,7 +91,9 @@ def test_crash_triggers_the_loss_exit_on_the_first_session_at_the_stated_multipl
         days = history.index[(history.index >= trade["entry_date"]) & (history.index <= trade["exit_date"])]
         spot = history.loc[days, "raw"].to_numpy()
         years = (trade["expiry"] - days).days.to_numpy() / 365.0
-        vol = np.maximum(trade["entry_iv"] + cal.volatility.price_sensitivity * (spot - spot[0]), PARAMS.iv_floor)
+        # sticky-strike marks (mark_vol default): each leg at its entry vol; before, it moved with the price
+        assert cal.volatility.price_sensitivity != 0
+        vol = max(trade["entry_iv"], PARAMS.iv_floor)
         value = (bs_price(spot, trade["short_strike"], years, trade["rate"], vol, False, trade["div_yield"])
                  - bs_price(spot, trade["long_strike"], years, trade["rate"], vol, False, trade["div_yield"]))
         assert value[-1] == pytest.approx(trade["exit_value"], rel=1e-9)
