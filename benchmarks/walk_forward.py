@@ -91,12 +91,16 @@ def main() -> int:
     print(f"{'beta-matched':<14}{_fmt(bm)}  (constant exposure {s['mean_exposure']:.3f})")
     print(skill_line(s))
     nan = float("nan")
-    print(f"exposure scale on a grid edge in {s['scale_at_edge_share']:.0%} of folds (bottom "
-          f"{s.get('scale_at_bottom_share', nan):.0%}, top {s.get('scale_at_top_share', nan):.0%}; at the top, "
-          f"{s.get('top_clipped_share_at_top', nan):.0%} of active validation targets at a cap); selection "
-          f"{params.grid.selection}; DSR over {s['dsr_trials']:.0f} grid points")
-    print(f"the best model point's validation Calmar across the {len(params.grid.exposure_scale)} scales spans "
-          f"{s.get('scale_score_range_se_median', nan):.2f} bootstrap standard errors (median over folds)")
+    if len(params.grid.exposure_scale) == 1:
+        print(f"exposure scale fixed at {params.grid.exposure_scale[0]} (not searched); DSR over "
+              f"{s['dsr_trials']:.0f} grid points")
+    else:
+        print(f"exposure scale on a grid edge in {s['scale_at_edge_share']:.0%} of folds (bottom "
+              f"{s.get('scale_at_bottom_share', nan):.0%}, top {s.get('scale_at_top_share', nan):.0%}; at the top, "
+              f"{s.get('top_clipped_share_at_top', nan):.0%} of active validation targets at a cap); selection "
+              f"{params.grid.selection}; DSR over {s['dsr_trials']:.0f} grid points")
+        print(f"the best model point's validation Calmar across the {len(params.grid.exposure_scale)} scales spans "
+              f"{s.get('scale_score_range_se_median', nan):.2f} bootstrap standard errors (median over folds)")
     print(f"vol_regime extras: mean |exposure| {d['exposure'].abs().mean():.3f}, turnover {s['turnover']:.4f}/day, "
           f"hit rate {s['hit_rate']:.1%}, VaR95 {s['var_95']:.2%}, CVaR95 {s['cvar_95']:.2%}, "
           f"longest DD {s['drawdown_longest_days']:.0f} days")
