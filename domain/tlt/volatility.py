@@ -78,9 +78,10 @@ def mark_vol_shift(model: VolatilityModel, mark_vol: str, price, entry_price):
     sticky_strike (the default): 0, each leg is marked at its entry IV all the way. The entry is a
     risk-neutral Black-Scholes-Merton price at one flat vol, and the paths are built to move at that vol
     (minus the stated premium, which is in the path vol already, so the marks take nothing off). A price
-    at a flat vol is only consistent with marks at that same vol: for it, the discounted BSM value along
-    paths that move at that vol is a martingale, so no exit rule (profit target, loss multiple, DTE close)
-    can expect to earn more than the premium put in. Marks whose vol moves with the price are the price of
+    at a flat vol is only consistent with marks at that same vol: on paths that move at that vol (each
+    column's mean and spread matched, domain/tlt/monte_carlo.py) the BSM value at that vol is, up to the
+    paths' shape, the discounted expectation of what is left, so no exit rule (profit target, loss
+    multiple, DTE close) can expect to earn more than the premium put in. Marks whose vol moves with the price are the price of
     a different model (local vol) that the entry was not priced in; a rule stopped on them harvests the
     gap: at zero premium the screen took bull puts in every quarter whose fit had vol rising with the price
     (E[R] up to $0.04 at POP >= 70%), none with price_sensitivity 0 (tests/domain/tlt/test_mark_vol.py).
