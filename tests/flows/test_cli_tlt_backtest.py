@@ -25,6 +25,7 @@ def test_backtest_prints_the_caveat_and_writes_its_tables(tmp_path):
     text = " ".join(result.output.split())
     assert "No historical TLT option quotes exist in this data: every option price is a model price" in text
     assert "Variance premium 2.0%" in text and "an entry every 15 sessions, seed 5" in text
+    assert "marks: each leg at its entry vol" in text  # mark_vol: sticky_strike, the config default
     summary = json.loads((out / "summary.json").read_text())
     trades = pd.read_csv(out / "trades.csv")
     yearly = pd.read_csv(out / "yearly.csv")
