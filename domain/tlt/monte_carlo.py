@@ -45,7 +45,7 @@ import numpy as np
 from domain.rates.vasicek import simulate
 from domain.tlt.calibration import CalibrationResult
 from domain.tlt.spreads import CreditSpread
-from domain.tlt.volatility import MODEL, mark_vol_shift
+from domain.tlt.volatility import STICKY_STRIKE, mark_vol_shift
 
 TRADING_DAYS = 252.0
 
@@ -76,11 +76,12 @@ def horizon_vol(price: np.ndarray, elapsed: float) -> float:
 def simulate_market(calibration: CalibrationResult, n_paths: int, n_days: int,
                     seed: int | np.random.Generator | None = None, spot: float | None = None,
                     days_per_year: float = TRADING_DAYS, path_vol: float | None = None,
-                    drift: float | None = None, elapsed=None, mark_vol: str = MODEL) -> MarketPaths:
+                    drift: float | None = None, elapsed=None, mark_vol: str = STICKY_STRIKE) -> MarketPaths:
     """Paths from the calibration's current yields; `spot` overrides the entry TLT price (a quote's);
     `path_vol` and `drift` (annual decimals) as in the module docstring, None leaves the model's;
     `elapsed`: years since entry of each column (n_days + 1 of them, 0 first; default k / days_per_year);
-    `mark_vol`: the legs' vol dynamics (volatility.mark_vol_shift; the overlay passes its config's)."""
+    `mark_vol`: the legs' vol dynamics (volatility.mark_vol_shift; default sticky_strike, the overlay
+    passes its config's)."""
     cur = calibration.current
     y20, y30 = simulate(calibration.vasicek, cur.yield_20y, cur.yield_30y, n_paths, n_days,
                         1.0 / days_per_year, seed)

@@ -70,7 +70,7 @@ def test_at_zero_premium_the_managed_put_spread_has_no_edge_on_sticky_strike_mar
 
 
 def test_mark_vol_model_reproduces_the_screen_before_the_setting_and_its_edge(entry_2011):
-    e, pnl, setup = _screen(entry_2011, mark_vol="model")
+    e, pnl, _ = _screen(entry_2011, mark_vol="model")
     assert e.metrics.expected_return == pytest.approx(MODEL_EXPECTED_RETURN, rel=1e-12)
     assert e.metrics.pop == pytest.approx(MODEL_POP, abs=1e-12)
     assert e.metrics.expected_return > 10 * pnl.std() / np.sqrt(N)  # the model edge, not noise
