@@ -184,25 +184,36 @@ def orders_on(engine: Engine, decided_on: dt.date, strategy: str | None = None) 
                         columns=cols)
 
 
-def record_actual_fill(engine: Engine, order_id: int, price: float, quantity: float | None = None,
-                       note: str | None = None, at: dt.datetime | None = None) -> BookOrderRow:
-    """The desk's actual execution of an order (when it differs from paper). The paper book is not
-    changed: it stays the strategy's record; the difference is reported as slippage."""
+def _checked_actual_fill(price: float, quantity: float | None) -> None:
     if not (price > 0 and math.isfinite(price)):
         raise InputError(f"orders fill: --price must be > 0 (and finite), got {price}")
     if quantity is not None and not math.isfinite(quantity):
         raise InputError(f"orders fill: --quantity must be a finite number, got {quantity}")
+
+
+def apply_actual_fill(row: BookOrderRow, price: float, quantity: float | None = None, note: str | None = None,
+                      at: dt.datetime | None = None) -> BookOrderRow:
+    """Write the desk's fill onto an order row inside the caller's transaction (checked first)."""
+    _checked_actual_fill(price, quantity)
+    if quantity is not None and (quantity == 0 or np.sign(quantity) != np.sign(row.quantity)):
+        raise InputError(f"orders fill: --quantity must have the order's sign ({row.quantity:+.4f}), got {quantity}")
+    row.actual_price = float(price)
+    row.actual_quantity = float(quantity) if quantity is not None else row.quantity
+    row.actual_note = note
+    row.actual_recorded_at = at or dt.datetime.now(dt.timezone.utc)
+    return row
+
+
+def record_actual_fill(engine: Engine, order_id: int, price: float, quantity: float | None = None,
+                       note: str | None = None, at: dt.datetime | None = None) -> BookOrderRow:
+    """The desk's actual execution of an order (when it differs from paper). The paper book is not
+    changed: it stays the strategy's record; the difference is reported as slippage."""
+    _checked_actual_fill(price, quantity)
     with Session(engine, expire_on_commit=False) as s, s.begin():
         row = s.get(BookOrderRow, order_id)
         if row is None:
             raise InputError(f"orders fill: no order with id {order_id}")
-        if quantity is not None and (quantity == 0 or np.sign(quantity) != np.sign(row.quantity)):
-            raise InputError(f"orders fill: --quantity must have the order's sign ({row.quantity:+.4f}), got {quantity}")
-        row.actual_price = float(price)
-        row.actual_quantity = float(quantity) if quantity is not None else row.quantity
-        row.actual_note = note
-        row.actual_recorded_at = at or dt.datetime.now(dt.timezone.utc)
-    return row
+        return apply_actual_fill(row, price, quantity, note, at)
 
 
 def book_days(engine: Engine, strategy: str, limit: int | None = None) -> pd.DataFrame:

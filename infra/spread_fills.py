@@ -1,7 +1,9 @@
 """An accepted spread proposal becomes a position: `quantops orders fill ID --price CREDIT` on an order of
 kind "proposal" (``domain.book.spread_orders``) opens the credit spread it names, as `quantops positions add`
 would, and records the desk's fill: from then on the daily marks, exit rules and NAV follow the position, and
-it counts against the next proposals' loss budget. Everything is checked before anything is written."""
+it counts against the next proposals' loss budget. Everything is checked before anything is written, the
+position and the order's fill are written in one transaction, and an order fills once: a second fill (a price
+corrected, a second partial fill) would open the spread again and count it twice in the NAV and the budget."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from domain.book.spread_orders import TIMING, parse_spread_label
 from domain.calendar import next_session
 from domain.errors import InputError
 from domain.portfolio.positions import make_credit_spread
-from infra.book_store import record_actual_fill
+from infra.book_store import apply_actual_fill
 from infra.db.engine import transaction
 from infra.db.models.books import BookOrderRow
 from infra.portfolio_store import add_spread
@@ -46,5 +48,11 @@ def fill_spread_order(engine: Engine, order_id: int, price: float, quantity: flo
                                   underlying_price=float(spot), opened=next_session(decided_on),
                                   **parse_spread_label(instrument))
     with transaction(engine) as session:
+        row = session.get(BookOrderRow, order_id, with_for_update=True)
+        if row.actual_price is not None:
+            raise InputError(f"orders fill: order {order_id} is already filled ({-row.actual_quantity:g} contracts "
+                             f"at {row.actual_price:g}); to change it, close that position and add the trade "
+                             "with `quantops positions add`")
         pid = add_spread(session, position)
-    return record_actual_fill(engine, order_id, price, -contracts, note), pid
+        apply_actual_fill(row, price, -contracts, note)
+    return row, pid

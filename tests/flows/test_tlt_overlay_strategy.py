@@ -202,6 +202,12 @@ def test_daily_flow_proposes_the_spreads_a_direct_cli_evaluation_ranks(chain_db,
     assert (new.option_type, new.short_leg.strike, new.long_leg.strike, new.short_leg.expiration, new.contracts) == \
         (best.option_type, best.short_strike, best.long_strike, best.expiration.date(), best.contracts)
     assert new.entry_credit == pytest.approx(round(best.credit, 2)) and new.strategy == "tlt_overlay"
+    # an order fills once: a corrected price used to open the spread a second time (counted twice in NAV and budget)
+    refill = runner.invoke(app, ["orders", "fill", str(int(top["id"])), "--price", f"{best.credit + 0.01:.2f}"])
+    assert refill.exit_code == 2 and "already filled" in refill.output.strip().splitlines()[-1]
+    assert [p.id for p in list_positions(chain_db, "open") if p.opened == dt.date(2015, 1, 6)] == [new.id]
+    stored = orders_on(chain_db, CHAIN_DAY, "tlt_overlay")
+    assert stored.loc[stored["id"] == top["id"], "actual_price"].tolist() == [pytest.approx(round(best.credit, 2))]
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
