@@ -101,13 +101,17 @@ def evaluate_chain(chain: pd.DataFrame, cal: CalibrationResult, p: TltOverlayPar
 
 def propose(result: ChainEvaluation, p: TltOverlayParams, nav: float, min_pop: float, top: int,
             open_cvar: float = 0.0, underlying: str = "TLT") -> tuple[SpreadProposal, ...]:
-    """The `top` spreads with POP >= min_pop, sized at `nav` with `open_cvar` dollars of |CVaR95| already
-    held by open overlay positions (each proposal is sized alone: accepting one uses budget for the next)."""
+    """The `top` spreads with POP >= min_pop, in rank order, sized at `nav` with `open_cvar` dollars of |CVaR95|
+    already held by open overlay positions. Each is sized after the ones ranked above it, as if they were
+    accepted: the daily step stores every proposal as an order, and orders filled together must fit the loss
+    budget together (sized alone, filling all of them would spend it several times)."""
     out = []
+    held = max(open_cvar, 0.0)
     for e in [e for e in result.evaluations if e.metrics.pop >= min_pop][:top]:
         s, c, m = e.candidate.spread, e.candidate, e.metrics
         size = size_position(m.kelly_fraction, nav, s.max_loss(c.credit), m.cvar_95, p.contract_multiplier,
-                             p.kelly_multiplier, p.loss_budget, p.max_position_risk, open_cvar)
+                             p.kelly_multiplier, p.loss_budget, p.max_position_risk, held)
+        held += abs(m.cvar_95) * p.contract_multiplier * size.contracts
         out.append(SpreadProposal(
             underlying=underlying, option_type="put" if s.is_put else "call", short_strike=s.short_strike,
             long_strike=s.long_strike, expiration=pd.Timestamp(c.expiration), credit=c.credit,

@@ -60,3 +60,20 @@ def test_proposals_match_the_cli_market_evaluation(tmp_path):
         assert best.pop == pytest.approx(cli["top"]["pop"], abs=1e-12)
         assert best.contracts == cli["contracts"][key] and best.contracts > 0
     assert all(x.pop >= p.min_pop for x in proposals) and len(proposals) <= p.top
+
+
+def test_the_proposals_filled_together_fit_the_loss_budget(tmp_path):
+    """Every proposal becomes an order; sized alone, each took the whole remaining budget, so filling them all
+    held several budgets of CVaR (review finding). Sized in rank order, together they fit it."""
+    cal, _ = _calibration(tmp_path)
+    p = dataclasses.replace(load_strategy_config("tlt_overlay", TltOverlayParams), variance_premium=0.02)
+    rule = ExitRule(p.profit_target_pct, p.loss_limit_multiple, p.dte_close_threshold)
+    evaluated = evaluate_chain(read_option_chain(CHAIN), cal, p, rule, (BULL_PUT, BEAR_CALL), 2000, p.seed,
+                               p.min_dte, p.max_dte)
+    nav, held = 1e7, 0.01 * 1e7
+    proposals = propose(evaluated, p, nav, p.min_pop, p.top, open_cvar=held)
+    tails = [abs(x.details["cvar_95"]) * p.contract_multiplier * x.contracts for x in proposals]
+    assert held + sum(tails) <= p.loss_budget * nav
+    assert "loss budget" in [x.details["limit"] for x in proposals[1:]]  # the budget binds: the case at stake
+    alone = propose(evaluated, p, nav, p.min_pop, 1, open_cvar=held)[0]
+    assert proposals[0].contracts == alone.contracts > 0  # the best one is sized as before
