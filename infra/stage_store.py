@@ -2,7 +2,7 @@
 of a strategy's stage goes through: ``effective_stage``.
 
 config/strategies.yaml's ``stage``/``fraction`` is where a strategy starts; ``quantops strategy promote``
-(after the checks of ``domain.strategies.rollout``) and ``demote`` store changes here, and the last change
+(after the checks of ``domain.rollout``) and ``demote`` store changes here, and the last change
 made before a book day is that day's stage. A change follows the last stored close (``after_day``), so
 re-running an earlier day keeps the stage it had.
 
@@ -24,8 +24,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import InputError, QuantopsError
+from domain.rollout import Decision, Stage, decide_promotion
 from domain.strategies.registry import StrategyEntry
-from domain.strategies.rollout import Decision, Stage, decide_promotion
 from infra.db.models.books import BookDayRow, StrategyStageRow
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 
 from domain import book as books
 from domain.book import Book, Rules
-from domain.strategies.base import BUY_AND_HOLD, Targets, combine_legs
 from domain.book.spread_orders import TIMING as SPREAD_TIMING
 from domain.book.spread_orders import spread_orders
-from domain.strategies.rollout import Stage
+from domain.rollout import Stage
+from domain.strategies.base import BUY_AND_HOLD, Targets, combine_legs
 from infra.book_store import load_book, save_orders, save_step
 from infra.db.engine import app_engine
 from infra.market_store import load_bars

@@ -19,8 +19,8 @@ from typing import Any
 
 from domain.book.rules import Rules
 from domain.errors import InputError
+from domain.rollout import RolloutPolicy, Stage, parse_rollout
 from domain.strategies.base import Strategy
-from domain.strategies.rollout import RolloutPolicy, Stage, parse_rollout
 
 STAGES = ("paper", "fraction", "live")
 _ENTRY_KEYS = {"class", "enabled", "capital", "stage", "fraction", "rearm", "rollout"}

@@ -92,7 +92,7 @@ def stages_command(
     name: str | None = typer.Argument(None, help="One strategy (default: every registered one)."),
 ) -> None:
     """Each strategy's stage now (config's, or its last promotion/demotion) and the history of changes."""
-    from domain.strategies.rollout import Stage
+    from domain.rollout import Stage
     from infra.db.engine import app_engine
     from infra.stage_store import effective_stage, stage_history
     from infra.strategy_registry import load_registry

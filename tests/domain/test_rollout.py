@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from domain.errors import InputError
+from domain.rollout import RolloutPolicy, Stage, decide_promotion, parse_rollout, tracking_error
 from domain.strategies.registry import parse_registry
-from domain.strategies.rollout import RolloutPolicy, Stage, decide_promotion, parse_rollout, tracking_error
 
 PAPER, TEN, FIFTY, ALL = Stage("paper"), Stage("fraction", 0.1), Stage("fraction", 0.5), Stage("live")
 

@@ -4,14 +4,12 @@ direct `quantops tlt market-evaluate` of it: credits, POP and contracts (issue 1
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from domain.tlt.calibration import calibrate
 from domain.tlt.exits import ExitRule
 from domain.tlt.params import TltOverlayParams
 from domain.tlt.proposals import evaluate_chain, propose
@@ -20,18 +18,13 @@ from flows.cli.main import app
 from infra.settings import SAMPLE_DIR
 from infra.strategy_config import load_strategy_config
 from infra.tlt_inputs import read_option_chain
+from tests.tlt_sample import sample_calibration
 
 CHAIN = SAMPLE_DIR / "options" / "TLT_2024-12-31.csv"
 
 
 def _calibration(tmp_path):
-    bars = pd.read_csv(SAMPLE_DIR / "bars" / "TLT.csv").rename(
-        columns={"Date": "date", "Close": "tlt_close", "Adj Close": "tlt_adj"})
-    frame = bars[["date", "tlt_close", "tlt_adj"]]
-    for series, col in (("DGS20", "yield_20y"), ("DGS30", "yield_30y")):
-        fred = pd.read_csv(SAMPLE_DIR / "yields" / f"{series}.csv")
-        frame = frame.merge(fred.rename(columns={"observation_date": "date", series: col}), on="date")
-    cal = calibrate(frame, dt.date(2019, 1, 1), dt.date(2024, 12, 31), tlt_adj_col="tlt_adj")
+    cal = sample_calibration()
     path = tmp_path / "calibration.json"
     path.write_text(json.dumps(cal.to_dict()))
     return cal, path

@@ -10,7 +10,6 @@ import pytest
 
 from domain.portfolio.positions import make_credit_spread
 from domain.strategies.tlt_overlay.open_risk import open_cvar
-from domain.tlt.calibration import calibrate
 from domain.tlt.evaluation import Candidate, evaluate_candidates
 from domain.tlt.exits import ExitRule
 from domain.tlt.params import TltOverlayParams
@@ -18,6 +17,7 @@ from domain.tlt.proposals import evaluate_chain
 from domain.tlt.spreads import BEAR_CALL, BULL_PUT, CreditSpread
 from infra.settings import SAMPLE_DIR
 from infra.tlt_inputs import read_option_chain
+from tests.tlt_sample import sample_calibration
 
 P = TltOverlayParams()
 RULE = ExitRule(P.profit_target_pct, P.loss_limit_multiple, P.dte_close_threshold)
@@ -25,13 +25,7 @@ RULE = ExitRule(P.profit_target_pct, P.loss_limit_multiple, P.dte_close_threshol
 
 @pytest.fixture(scope="module")
 def day():
-    bars = pd.read_csv(SAMPLE_DIR / "bars" / "TLT.csv").rename(
-        columns={"Date": "date", "Close": "tlt_close", "Adj Close": "tlt_adj"})
-    frame = bars[["date", "tlt_close", "tlt_adj"]]
-    for series, col in (("DGS20", "yield_20y"), ("DGS30", "yield_30y")):
-        fred = pd.read_csv(SAMPLE_DIR / "yields" / f"{series}.csv")
-        frame = frame.merge(fred.rename(columns={"observation_date": "date", series: col}), on="date")
-    cal = calibrate(frame, dt.date(2019, 1, 1), dt.date(2024, 12, 31), tlt_adj_col="tlt_adj")
+    cal = sample_calibration()
     chain = read_option_chain(SAMPLE_DIR / "options" / "TLT_2024-12-31.csv")
     return cal, chain, evaluate_chain(chain, cal, P, RULE, (BULL_PUT, BEAR_CALL), 1000, 7, P.min_dte, P.max_dte)
 
